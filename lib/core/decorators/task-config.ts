@@ -1,0 +1,55 @@
+/**
+ * `@TaskConfig(options)`: class-level default options for a Task subclass. Instance options win.
+ * Validation of the options, and of class-validator rules on the subclass's own attributes, runs
+ * once the instance is fully constructed (after the subclass constructor has set its fields).
+ * @module
+ */
+import "reflect-metadata";
+import { validateSync } from "class-validator";
+import { InvalidOptionError } from "../../errors";
+import { messages } from "../../messages";
+import { classMeta, invalidateClassMeta, METADATA } from "../metadata";
+import type { Task } from "../task";
+import { formatValidationErrors, TaskOptions, TASK_OPTION_NAMES, validateTaskOptions } from "../task-options";
+
+type TaskClass = abstract new (...args: any[]) => Task<any, any>;
+
+/** Class-level default options for a Task subclass (instance options win). */
+export function TaskConfig(options: TaskOptions): <C extends TaskClass>(target: C) => C {
+  return <C extends TaskClass>(target: C): C => {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidOptionError(messages.invalidDecoratorArg("TaskConfig", target.name, "expects an options object"));
+    }
+    const unknown = Object.keys(options).filter((k) => !TASK_OPTION_NAMES.has(k));
+    if (unknown.length) {
+      throw new InvalidOptionError(messages.invalidDecoratorArg("TaskConfig", target.name, `unknown option(s) ${unknown.map((k) => `"${k}"`).join(", ")}`));
+    }
+    Reflect.defineMetadata(METADATA.taskConfig, { ...options }, target);
+    // The subclass below runs after the decorated class's constructor, so validation sees every field.
+    const Configured = class extends (target as unknown as new (...args: any[]) => Task<any, any> & object as new (...args: any[]) => object) {
+      constructor(...args: any[]) {
+        super(...args);
+        finishConstruction(this as unknown as Task<any, any>);
+      }
+    };
+    Object.defineProperty(Configured, "name", { value: target.name });
+    Reflect.defineMetadata(METADATA.validatesAfterConstruction, true, Configured);
+    invalidateClassMeta(target);
+    return Configured as unknown as C;
+  };
+}
+
+/** Validates a fully constructed task: its options and its class-validator attribute rules. */
+function finishConstruction(task: Task<any, any>): void {
+  const owner = `Task '${task.name}'`;
+  const opts: Record<string, unknown> = {};
+  for (const key of TASK_OPTION_NAMES) {
+    if (Object.prototype.hasOwnProperty.call(task, key)) opts[key] = (task as unknown as Record<string, unknown>)[key];
+  }
+  if (opts.tags instanceof Set) opts.tags = [...opts.tags];
+  validateTaskOptions(owner, opts as TaskOptions);
+  if (classMeta(task.constructor).hasAttributeRules) {
+    const errors = validateSync(task, { forbidUnknownValues: false });
+    if (errors.length) throw new InvalidOptionError(formatValidationErrors(owner, errors, "attribute"));
+  }
+}

@@ -1,0 +1,628 @@
+/**
+ * `Flow`: a static DAG of tasks. Build it imperatively (`addTask`, `addEdge`, `setDependencies`,
+ * `chain`) or functionally (`Flow.build(name, (flow) => { ... })` with `task.call` / `task.map`),
+ * then run it with `flow.run()` or a `FlowRunner`.
+ *
+ * Adjacency is kept per task as it is built, so every query is O(degree) and a topological sort
+ * is one O(V + E) pass, cached until the flow changes.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { Graph, alg } from "@dagrejs/graphlib";
+import {
+  BindError, CycleError, FlowValidationError, InvalidOptionError, ParameterError, RunError, TaskNotFoundError,
+} from "../errors";
+import { messages } from "../messages";
+import { unwrapAnnotation, EdgeAnnotation } from "./annotations";
+import { Dict, List } from "./collections";
+import { Constant } from "./constants";
+import { Edge } from "./edge";
+import { classMeta } from "./metadata";
+import { Parameter } from "./parameter";
+import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
+import { Task, AnyTask, Dependencies } from "./task";
+import type { ContextTemplate } from "./task-options";
+import type { State } from "../engine/state";
+import type { Executor } from "../executors/executor";
+import type { Result } from "../results/result";
+import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
+import { renderFlow, VisualizeOptions } from "./visualize";
+
+/** A flow state handler: called on every flow state change; may return a replacement state. */
+export type FlowStateHandler = (flow: Flow, oldState: State, newState: State) => State | void | undefined | Promise<State | void | undefined>;
+
+/** Has the last word on a finished flow run's state. */
+export type TerminalStateHandler = (flow: Flow, state: State, referenceTaskStates: Set<State>) => State | void | undefined;
+
+/** Options of a flow. */
+export interface FlowOptions {
+  /** Free text for docs and visualisations. */
+  description?: string;
+  /** A version label. @default a hash of the flow's structure and its tasks' code */
+  version?: string;
+  /** The tasks whose states decide the flow's final state. @default the terminal tasks */
+  referenceTasks?: Iterable<AnyTask>;
+  /** Called in order on every flow state change. */
+  stateHandlers?: FlowStateHandler[];
+  /** Called when the flow's state becomes failed. */
+  onFailure?: (flow: Flow, state: State) => void | Promise<void>;
+  /** Has the last word on the final state. */
+  terminalStateHandler?: TerminalStateHandler;
+  /** Where tasks run. @default LocalExecutor */
+  executor?: Executor;
+  /** Where results are persisted when a task has no `result` of its own. */
+  result?: Result;
+  /** A template (or function) for each run's name. */
+  flowRunName?: ContextTemplate;
+  /** Write every task's result (unless the task opts out with `checkpoint: false`). @default false */
+  checkpointing?: boolean;
+  /** When the flow should run (used by schedulers; `flow.run` runs once). */
+  schedule?: unknown;
+}
+
+/** What `getTasks` filters on (all given filters must match). */
+export interface TaskFilter {
+  name?: string;
+  slug?: string;
+  /** Tasks that have all of these tags. */
+  tags?: string[];
+  /** Tasks that are instances of this class. */
+  taskType?: Function;
+}
+
+type Keyed = Edge | { constant: unknown };
+
+/** A static DAG of tasks. */
+export class Flow {
+  readonly name: string;
+  readonly options: Readonly<FlowOptions>;
+  #tasks = new Set<AnyTask>();
+  #edges = new Set<Edge>();
+  #in = new Map<AnyTask, Edge[]>();
+  #out = new Map<AnyTask, Edge[]>();
+  #edgeKeys = new Set<string>();
+  #inputKeys = new Map<AnyTask, Map<string, Keyed>>();
+  #constants = new Map<AnyTask, Record<string, unknown>>();
+  #slugToTask = new Map<string, AnyTask>();
+  #slugOf = new Map<AnyTask, string>();
+  #slugCounters = new Map<string, number>();
+  #reference: Set<AnyTask> | undefined;
+  #revision = 0;
+  #sorted: { revision: number; tasks: AnyTask[] } | undefined;
+  #version: { revision: number; value: string } | undefined;
+
+  constructor(name: string, options: FlowOptions = {}) {
+    if (typeof name !== "string" || !name) throw new InvalidOptionError(messages.flowNameRequired());
+    if (options.stateHandlers !== undefined && (!Array.isArray(options.stateHandlers) || options.stateHandlers.some((h) => typeof h !== "function"))) {
+      throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, "stateHandlers", "must be an array of functions"));
+    }
+    for (const k of ["onFailure", "terminalStateHandler"] as const) {
+      if (options[k] !== undefined && typeof options[k] !== "function") {
+        throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, k, "must be a function"));
+      }
+    }
+    this.name = name;
+    this.options = { ...options };
+    if (options.referenceTasks) {
+      for (const t of options.referenceTasks) this.addTask(t);
+      this.setReferenceTasks(options.referenceTasks);
+    }
+  }
+
+  /** Builds a flow with the functional API: `Flow.build("etl", (flow) => { ... })`. */
+  static build(name: string, builder: (flow: Flow) => void): Flow;
+  static build(name: string, options: FlowOptions, builder: (flow: Flow) => void): Flow;
+  static build(name: string, a: FlowOptions | ((flow: Flow) => void), b?: (flow: Flow) => void): Flow {
+    const builder = typeof a === "function" ? a : b;
+    const options = typeof a === "function" ? {} : a;
+    if (typeof builder !== "function") throw new InvalidOptionError(`Flow.build("${name}", ...) needs a builder function`);
+    return new Flow(name, options).define(builder);
+  }
+
+  /** Opens the functional scope on this flow: inside `builder`, `call`/`map`/`bind` add to it. */
+  define(builder: (flow: Flow) => void): this {
+    withScope({ flow: this }, () => builder(this));
+    return this;
+  }
+
+  /** The flow's tasks. */
+  get tasks(): ReadonlySet<AnyTask> {
+    return this.#tasks;
+  }
+  /** The flow's edges (edges from plain values are stored as {@link constants}, not edges). */
+  get edges(): ReadonlySet<Edge> {
+    return this.#edges;
+  }
+  /** Plain values bound to task inputs: task → { key: value }. */
+  get constants(): ReadonlyMap<AnyTask, Readonly<Record<string, unknown>>> {
+    return this.#constants;
+  }
+  /** Every task's slug in this flow. */
+  get slugs(): ReadonlyMap<AnyTask, string> {
+    return this.#slugOf;
+  }
+  /** @internal Bumps on every change; caches compare it. */
+  get revision(): number {
+    return this.#revision;
+  }
+  /** The version label: the option, or a hash of the structure and the tasks' code. */
+  get version(): string {
+    if (this.options.version) return this.options.version;
+    if (this.#version?.revision !== this.#revision) this.#version = { revision: this.#revision, value: this.#hash() };
+    return this.#version.value;
+  }
+
+  /** The slug of `task` in this flow. */
+  slugOf(task: AnyTask): string {
+    const s = this.#slugOf.get(task);
+    if (s === undefined) throw new TaskNotFoundError(messages.taskNotInFlow(String(task), this.toString()));
+    return s;
+  }
+
+  /** The task with this slug. */
+  taskBySlug(slug: string): AnyTask | undefined {
+    return this.#slugToTask.get(slug);
+  }
+
+  /** Adds a task (once); returns it. */
+  addTask<T extends AnyTask>(task: T): T {
+    if (!(task instanceof Task)) throw new TypeError(messages.notATask("flow.addTask(task): task", task));
+    if (this.#tasks.has(task)) return task;
+    const slug = this.#slugFor(task);
+    this.#tasks.add(task);
+    this.#slugToTask.set(slug, task);
+    this.#slugOf.set(task, slug);
+    this.#revision++;
+    if (hasCollectors() && !(task instanceof Parameter) && !(task instanceof Constant)) {
+      const c = currentCollectors()[0];
+      if (c) c.collect(task, this);
+    }
+    return task;
+  }
+
+  #slugFor(task: AnyTask): string {
+    if (task.slug !== undefined) {
+      const other = this.#slugToTask.get(task.slug);
+      if (other && other !== task) {
+        throw new FlowValidationError(
+          task instanceof Parameter && other instanceof Parameter ? messages.parameterNameTaken(task.name) : messages.slugTaken(task.slug),
+        );
+      }
+      return task.slug;
+    }
+    const prefix = task.tags.size ? [task.name, ...[...task.tags].sort()].join("-") : task.name;
+    let n = this.#slugCounters.get(prefix) ?? 0;
+    let slug: string;
+    do slug = `${prefix}-${++n}`;
+    while (this.#slugToTask.has(slug));
+    this.#slugCounters.set(prefix, n);
+    return slug;
+  }
+
+  /** Adds an edge from `upstream` to `downstream` (keyed when `key` is given); returns it. */
+  addEdge(
+    upstream: AnyTask,
+    downstream: AnyTask,
+    opts: { key?: string; mapped?: boolean; flattened?: boolean; validate?: boolean } = {},
+  ): Edge {
+    if (!(upstream instanceof Task)) throw new TypeError(messages.notATask("flow.addEdge(upstream, ...): upstream", upstream));
+    if (!(downstream instanceof Task)) throw new TypeError(messages.notATask("flow.addEdge(..., downstream): downstream", downstream));
+    if (downstream instanceof Parameter) throw new FlowValidationError(messages.parameterDownstream(String(downstream)));
+    const edge = new Edge(upstream, downstream, opts);
+    const id = `${upstream._id}>${downstream._id}:${edge.key ?? ""}:${edge.mapped ? 1 : 0}${edge.flattened ? 1 : 0}`;
+    if (edge.key !== undefined) this.#claimKey(downstream, edge.key, edge, id);
+    else if (this.#edgeKeys.has(id)) return this.#findEdge(edge)!;
+    this.addTask(upstream);
+    this.addTask(downstream);
+    this.#edgeKeys.add(id);
+    this.#edges.add(edge);
+    push(this.#out, upstream, edge);
+    push(this.#in, downstream, edge);
+    this.#revision++;
+    if (opts.validate) this.validate();
+    return edge;
+  }
+
+  /** Checks that `key` is a free, declared input of `task`, and records who feeds it. */
+  #claimKey(task: AnyTask, key: string, by: Keyed, edgeId?: string): void {
+    const names = classMeta(task.constructor).inputNames;
+    if (names && !names.has(key)) throw new BindError(messages.unknownInputKey(String(task), key, [...names]));
+    let keys = this.#inputKeys.get(task);
+    if (!keys) this.#inputKeys.set(task, (keys = new Map()));
+    const prev = keys.get(key);
+    if (prev !== undefined && !(edgeId !== undefined && this.#edgeKeys.has(edgeId))) {
+      throw new FlowValidationError(messages.duplicateKey(String(task), key));
+    }
+    keys.set(key, by);
+  }
+
+  #findEdge(like: Edge): Edge | undefined {
+    return this.#in.get(like.downstreamTask)?.find((e) => e.equals(like));
+  }
+
+  /** Binds `value` to input `key` of `task` as a constant (no node, no edge). */
+  #addConstant(task: AnyTask, key: string, value: unknown): void {
+    this.addTask(task);
+    this.#claimKey(task, key, { constant: value });
+    let c = this.#constants.get(task);
+    if (!c) this.#constants.set(task, (c = {}));
+    c[key] = value;
+    this.#revision++;
+  }
+
+  /**
+   * Wires `task` to its dependencies. Keyword values may be tasks, plain values (kept as constants),
+   * or array/object literals containing tasks (made into `List` / `Dict` tasks).
+   */
+  setDependencies(task: AnyTask, deps: Dependencies = {}): void {
+    if (!(task instanceof Task)) throw new TypeError(messages.notATask("flow.setDependencies(task, ...): task", task));
+    const mappedDefault = deps.mapped ?? false;
+    if (mappedDefault && inMappedContext()) throw new BindError(messages.mapInMappedContext());
+    this.addTask(task);
+    for (const up of deps.upstreamTasks ?? []) {
+      const a = unwrapAnnotation(up);
+      const mapped = a.mapped ?? mappedDefault;
+      this.addEdge(this.asTask(a.value), task, { mapped, flattened: a.flattened });
+    }
+    for (const down of deps.downstreamTasks ?? []) this.addEdge(task, this.asTask(down), { mapped: false });
+    const kw = deps.keywordTasks ?? {};
+    for (const key of Object.keys(kw)) {
+      const a = unwrapAnnotation(kw[key]);
+      const mapped = a.mapped ?? mappedDefault;
+      const flattened = a.flattened ?? false;
+      if (!mapped && !flattened && !(a.value instanceof Task) && !containsTask(a.value)) {
+        this.#addConstant(task, key, a.value);
+      } else {
+        this.addEdge(this.asTask(a.value), task, { key, mapped, flattened });
+      }
+    }
+    if (deps.validate) this.validate();
+  }
+
+  /**
+   * A task for `value`: a task as is; an array or plain object containing tasks → a `List` / `Dict`
+   * task bound to its items; anything else → a `Constant` (no introspection).
+   */
+  asTask(value: unknown): AnyTask {
+    if (value instanceof EdgeAnnotation) return this.asTask(unwrapAnnotation(value).value);
+    if (value instanceof Task) return value;
+    if (containsTask(value)) {
+      const collection = Array.isArray(value) ? new List() : new Dict();
+      (collection as { autoGenerated: boolean }).autoGenerated = true;
+      const inputs: Record<string, unknown> = Array.isArray(value) ? Object.fromEntries(value.map((v, i) => [String(i), v])) : { ...(value as object) };
+      this.setDependencies(collection, { keywordTasks: inputs });
+      return collection;
+    }
+    const c = new Constant(value);
+    (c as { autoGenerated: boolean }).autoGenerated = true;
+    return c;
+  }
+
+  /** State-only edges between each consecutive pair of tasks. */
+  chain(...tasks: AnyTask[]): Edge[] {
+    const edges: Edge[] = [];
+    for (let i = 1; i < tasks.length; i++) edges.push(this.addEdge(tasks[i - 1]!, tasks[i]!));
+    return edges;
+  }
+
+  /** Adds another flow's tasks, edges and constants. With `mergeParameters`, same-named parameters are replaced by the other flow's. */
+  update(other: Flow, opts: { mergeParameters?: boolean; validate?: boolean } = {}): void {
+    const ours = new Map([...this.parameters()].map((p) => [p.name, p] as const));
+    for (const t of other.tasks) {
+      const same = t instanceof Parameter ? ours.get(t.name) : undefined;
+      if (same && same !== t && opts.mergeParameters) this.replace(same, t);
+      else this.addTask(t);
+    }
+    for (const e of other.edges) this.addEdge(e.upstreamTask, e.downstreamTask, { key: e.key, mapped: e.mapped, flattened: e.flattened });
+    for (const [t, consts] of other.constants) for (const k of Object.keys(consts)) {
+      if (this.#constants.get(t)?.[k] !== consts[k]) this.#addConstant(t, k, consts[k]);
+    }
+    if (opts.validate || opts.mergeParameters) this.validate();
+  }
+
+  /** A new flow with the same tasks (shared), edges, constants, slugs and reference tasks. */
+  copy(): Flow {
+    const f = new Flow(this.name, { ...this.options, referenceTasks: undefined });
+    for (const t of this.#tasks) {
+      f.#tasks.add(t);
+      const slug = this.#slugOf.get(t)!;
+      f.#slugOf.set(t, slug);
+      f.#slugToTask.set(slug, t);
+    }
+    f.#slugCounters = new Map(this.#slugCounters);
+    for (const e of this.#edges) f.addEdge(e.upstreamTask, e.downstreamTask, { key: e.key, mapped: e.mapped, flattened: e.flattened });
+    for (const [t, c] of this.#constants) for (const k of Object.keys(c)) f.#addConstant(t, k, c[k]);
+    if (this.#reference) f.#reference = new Set(this.#reference);
+    return f;
+  }
+
+  /** Replaces `oldTask` with `newTask` (a task or a plain value), rewiring every edge. */
+  replace(oldTask: AnyTask, newTask: AnyTask | unknown): void {
+    if (!this.#tasks.has(oldTask)) throw new TaskNotFoundError(messages.taskNotInFlow(String(oldTask), this.toString()));
+    const replacement = this.asTask(newTask);
+    const inEdges = [...(this.#in.get(oldTask) ?? [])];
+    const outEdges = [...(this.#out.get(oldTask) ?? [])];
+    const consts = this.#constants.get(oldTask);
+    this.#removeTask(oldTask);
+    this.addTask(replacement);
+    for (const e of inEdges) this.addEdge(e.upstreamTask, replacement, { key: e.key, mapped: e.mapped, flattened: e.flattened });
+    for (const e of outEdges) this.addEdge(replacement, e.downstreamTask, { key: e.key, mapped: e.mapped, flattened: e.flattened });
+    if (consts) for (const k of Object.keys(consts)) this.#addConstant(replacement, k, consts[k]);
+    if (this.#reference?.delete(oldTask)) this.#reference.add(replacement);
+  }
+
+  #removeTask(task: AnyTask): void {
+    const drop = (e: Edge) => {
+      this.#edges.delete(e);
+      this.#edgeKeys.delete(`${e.upstreamTask._id}>${e.downstreamTask._id}:${e.key ?? ""}:${e.mapped ? 1 : 0}${e.flattened ? 1 : 0}`);
+      if (e.key !== undefined) this.#inputKeys.get(e.downstreamTask)?.delete(e.key);
+    };
+    for (const e of this.#in.get(task) ?? []) {
+      drop(e);
+      remove(this.#out.get(e.upstreamTask), e);
+    }
+    for (const e of this.#out.get(task) ?? []) {
+      drop(e);
+      remove(this.#in.get(e.downstreamTask), e);
+    }
+    this.#in.delete(task);
+    this.#out.delete(task);
+    this.#inputKeys.delete(task);
+    this.#constants.delete(task);
+    this.#tasks.delete(task);
+    const slug = this.#slugOf.get(task);
+    if (slug !== undefined) this.#slugToTask.delete(slug);
+    this.#slugOf.delete(task);
+    this.#revision++;
+  }
+
+  /** Tasks with no upstream edges (a task fed only by constants is a root). */
+  rootTasks(): Set<AnyTask> {
+    const out = new Set<AnyTask>();
+    for (const t of this.#tasks) if (!this.#in.get(t)?.length) out.add(t);
+    return out;
+  }
+
+  /** Tasks with no downstream edges. */
+  terminalTasks(): Set<AnyTask> {
+    const out = new Set<AnyTask>();
+    for (const t of this.#tasks) if (!this.#out.get(t)?.length) out.add(t);
+    return out;
+  }
+
+  /**
+   * The tasks whose states decide the flow's final state: the ones set, else the terminal tasks
+   * (resource-manager init and cleanup tasks excluded; a task whose only downstream tasks are
+   * cleanups counts as terminal).
+   */
+  referenceTasks(): Set<AnyTask> {
+    if (this.#reference?.size) return new Set(this.#reference);
+    const out = new Set<AnyTask>();
+    for (const t of this.#tasks) {
+      if (t.resourceRole === "init" || t.resourceRole === "cleanup") continue;
+      const down = this.#out.get(t) ?? [];
+      if (down.every((e) => e.downstreamTask.resourceRole === "cleanup")) out.add(t);
+    }
+    return out;
+  }
+
+  /** Sets the reference tasks (every one must be in the flow); an empty list resets to the default. */
+  setReferenceTasks(tasks: Iterable<AnyTask>): void {
+    const set = new Set(tasks);
+    for (const t of set) if (!this.#tasks.has(t)) throw new FlowValidationError(messages.referenceNotInFlow(String(t), this.toString()));
+    this.#reference = set.size ? set : undefined;
+    this.#revision++;
+  }
+
+  #require(t: AnyTask): void {
+    if (!this.#tasks.has(t)) throw new TaskNotFoundError(messages.taskNotInFlow(String(t), this.toString()));
+  }
+
+  /** The tasks `t` depends on. */
+  upstreamTasks(t: AnyTask): Set<AnyTask> {
+    return new Set(this.edgesTo(t, true).map((e) => e.upstreamTask));
+  }
+  /** The tasks that depend on `t`. */
+  downstreamTasks(t: AnyTask): Set<AnyTask> {
+    return new Set(this.edgesFrom(t, true).map((e) => e.downstreamTask));
+  }
+  /** The edges into `t`. */
+  edgesTo(t: AnyTask): Set<Edge>;
+  /** @internal */
+  edgesTo(t: AnyTask, asArray: true): readonly Edge[];
+  edgesTo(t: AnyTask, asArray?: boolean): Set<Edge> | readonly Edge[] {
+    this.#require(t);
+    const list = this.#in.get(t) ?? [];
+    return asArray ? list : new Set(list);
+  }
+  /** The edges out of `t`. */
+  edgesFrom(t: AnyTask): Set<Edge>;
+  /** @internal */
+  edgesFrom(t: AnyTask, asArray: true): readonly Edge[];
+  edgesFrom(t: AnyTask, asArray?: boolean): Set<Edge> | readonly Edge[] {
+    this.#require(t);
+    const list = this.#out.get(t) ?? [];
+    return asArray ? list : new Set(list);
+  }
+
+  /** The tasks matching every given filter. */
+  getTasks(filter: TaskFilter = {}): AnyTask[] {
+    const out: AnyTask[] = [];
+    for (const t of this.#tasks) {
+      if (filter.name !== undefined && t.name !== filter.name) continue;
+      if (filter.slug !== undefined && this.#slugOf.get(t) !== filter.slug) continue;
+      if (filter.tags && !filter.tags.every((tag) => t.tags.has(tag))) continue;
+      if (filter.taskType && !(t instanceof filter.taskType)) continue;
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** The flow's parameters. */
+  parameters(): Set<Parameter> {
+    const out = new Set<Parameter>();
+    for (const t of this.#tasks) if (t instanceof Parameter) out.add(t);
+    return out;
+  }
+
+  /**
+   * The tasks in topological order (ties in the order tasks were added). With `rootTasks`, only
+   * those roots and everything downstream of them. A cycle throws a {@link CycleError} naming it.
+   */
+  sortedTasks(rootTasks?: Iterable<AnyTask>): AnyTask[] {
+    if (!rootTasks) {
+      if (this.#sorted?.revision !== this.#revision) this.#sorted = { revision: this.#revision, tasks: this.#kahn(this.#tasks) };
+      return [...this.#sorted.tasks];
+    }
+    const subset = new Set<AnyTask>();
+    const stack: AnyTask[] = [];
+    for (const r of rootTasks) {
+      if (!this.#tasks.has(r)) throw new TaskNotFoundError(messages.rootNotInFlow(String(r), this.toString()));
+      stack.push(r);
+    }
+    while (stack.length) {
+      const t = stack.pop()!;
+      if (subset.has(t)) continue;
+      subset.add(t);
+      for (const e of this.#out.get(t) ?? []) stack.push(e.downstreamTask);
+    }
+    return this.#kahn(new Set([...this.#tasks].filter((t) => subset.has(t))));
+  }
+
+  #kahn(tasks: Set<AnyTask>): AnyTask[] {
+    const indegree = new Map<AnyTask, number>();
+    for (const t of tasks) {
+      let n = 0;
+      for (const e of this.#in.get(t) ?? []) if (tasks.has(e.upstreamTask)) n++;
+      indegree.set(t, n);
+    }
+    const order: AnyTask[] = [];
+    for (const t of tasks) if (indegree.get(t) === 0) order.push(t);
+    for (let i = 0; i < order.length; i++) {
+      for (const e of this.#out.get(order[i]!) ?? []) {
+        const d = e.downstreamTask;
+        const n = indegree.get(d);
+        if (n === undefined) continue;
+        indegree.set(d, n - 1);
+        if (n === 1) order.push(d);
+      }
+    }
+    if (order.length !== tasks.size) {
+      const stuck = [...tasks].filter((t) => indegree.get(t)! > 0);
+      const cycle = this.#findCycle(stuck);
+      throw new CycleError(messages.cycle(cycle), cycle);
+    }
+    return order;
+  }
+
+  /** Names one cycle among `stuck` tasks, in order (`a -> b -> c -> a`), using graphlib's Tarjan SCCs. */
+  #findCycle(stuck: AnyTask[]): string[] {
+    const g = this.toGraph(new Set(stuck));
+    const byId = new Map(stuck.map((t) => [String(t._id), t] as const));
+    const scc = alg.findCycles(g)[0] ?? [];
+    const inScc = new Set(scc);
+    // Walk successors inside the strongly connected component until a task repeats.
+    const path: string[] = [];
+    const seenAt = new Map<string, number>();
+    let v = scc[0]!;
+    while (!seenAt.has(v)) {
+      seenAt.set(v, path.length);
+      path.push(v);
+      v = (g.successors(v) ?? []).find((w) => inScc.has(w))!;
+    }
+    const loop = path.slice(seenAt.get(v));
+    loop.push(v);
+    return loop.map((id) => byId.get(id)!.name);
+  }
+
+  /**
+   * The flow as a graphlib multigraph (node ids are task ids, labels `{ task, slug }`, edge names
+   * the keys), for graph algorithms and rendering. `only` restricts it to some tasks.
+   */
+  toGraph(only?: Set<AnyTask>): Graph {
+    const g = new Graph({ directed: true, multigraph: true });
+    for (const t of this.#tasks) if (!only || only.has(t)) g.setNode(String(t._id), { task: t, slug: this.#slugOf.get(t) });
+    for (const e of this.#edges) {
+      if (only && !(only.has(e.upstreamTask) && only.has(e.downstreamTask))) continue;
+      g.setEdge(String(e.upstreamTask._id), String(e.downstreamTask._id), e, e.key ?? `~${e.mapped ? "m" : ""}${e.flattened ? "f" : ""}`);
+    }
+    return g;
+  }
+
+  /** Checks the graph: every edge's tasks are in the flow, no cycles, reference tasks in the flow. */
+  validate(): void {
+    for (const e of this.#edges) {
+      if (!this.#tasks.has(e.upstreamTask) || !this.#tasks.has(e.downstreamTask)) {
+        throw new FlowValidationError(messages.danglingEdge(String(e), this.toString()));
+      }
+    }
+    this.sortedTasks();
+    for (const t of this.#reference ?? []) {
+      if (!this.#tasks.has(t)) throw new FlowValidationError(messages.referenceNotInFlow(String(t), this.toString()));
+    }
+  }
+
+  /**
+   * Runs the flow to completion (retries included) and returns its final state. Unknown parameters
+   * and missing required ones throw before anything runs.
+   */
+  async run(opts: FlowRunOptions = {}): Promise<State> {
+    if (currentFlow() === this) throw new RunError(messages.runInsideBuilder(this.toString()));
+    const params = this.parameters();
+    const given = opts.parameters ?? {};
+    const names = new Set([...params].map((p) => p.name));
+    const unknown = Object.keys(given).filter((k) => !names.has(k));
+    if (unknown.length) throw new ParameterError(messages.unexpectedParameters(this.toString(), unknown));
+    const missing = [...params].filter((p) => p.required && !Object.prototype.hasOwnProperty.call(given, p.name)).map((p) => p.name);
+    if (missing.length) throw new ParameterError(messages.missingParameters(this.toString(), missing));
+    return new FlowRunner(this).run(opts);
+  }
+
+  /** The DAG as DOT or Mermaid text (mapped tasks and edges marked, keys as labels). */
+  visualize(opts: VisualizeOptions = {}): string {
+    return renderFlow(this, opts);
+  }
+
+  #hash(): string {
+    const h = createHash("sha256");
+    for (const t of this.sortedTasks()) {
+      h.update(`${this.#slugOf.get(t)}|${t.constructor.name}|${String((t as { fn?: unknown }).fn ?? t.run)}\n`);
+    }
+    for (const e of this.#edges) h.update(`${this.#slugOf.get(e.upstreamTask)}>${this.#slugOf.get(e.downstreamTask)}:${e.key ?? ""}:${e.mapped}:${e.flattened}\n`);
+    return h.digest("hex").slice(0, 16);
+  }
+
+  /** `<Flow: name="...">` */
+  toString(): string {
+    return `<Flow: name="${this.name}">`;
+  }
+
+  /** @internal */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+function remove<V>(list: V[] | undefined, v: V): void {
+  if (!list) return;
+  const i = list.indexOf(v);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** Whether an array or plain object (at any depth) holds a task. */
+function containsTask(value: unknown): boolean {
+  if (value instanceof Task) return true;
+  if (value instanceof EdgeAnnotation) return containsTask(value.value);
+  if (Array.isArray(value)) return value.some(containsTask);
+  if (value !== null && typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return Object.values(value).some(containsTask);
+  }
+  return false;
+}

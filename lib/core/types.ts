@@ -1,0 +1,76 @@
+/**
+ * Typed edges. A task's output type travels with it as a phantom property, so binding an upstream
+ * whose output does not fit the downstream input is a compile error:
+ *
+ * ```ts
+ * const len = task(({ s }: { s: string }) => s.length);      // Task<{ s: string }, number>
+ * const shout = task(({ s }: { s: string }) => s.toUpperCase());
+ * shout.call({ s: len.call({ s: "x" }) });                  // error: number is not string
+ * ```
+ *
+ * A mapped task (`t.map(...)`) also carries its elements: it feeds a mapped downstream one element
+ * per child, and a plain downstream (a reduce) the whole list.
+ * @module
+ */
+import type { EdgeAnnotation, Flattened, Unmapped } from "./annotations";
+
+/** @internal Phantom key: the value a task produces. Never present at run time. */
+export declare const OUTPUT: unique symbol;
+/** @internal Phantom key: the elements a mapped task produces. Never present at run time. */
+export declare const ELEMENTS: unique symbol;
+
+/** Anything that produces a `V` when it runs (a non-mapped task). */
+export interface Produces<V> {
+  readonly [OUTPUT]?: V;
+  readonly [ELEMENTS]?: undefined;
+}
+
+/** A mapped task whose children each produce an `E` (so as a whole it produces `E[]`). */
+export interface ProducesElements<E> {
+  readonly [ELEMENTS]: readonly E[];
+}
+
+type IsLoose<T> = unknown extends T ? true : false;
+type PlainObject = Record<string, unknown>;
+
+/** An array or object literal whose items may be tasks (becomes a `List` / `Dict` task). */
+type Literal<V> = V extends readonly (infer E)[]
+  ? readonly CallInput<E>[]
+  : V extends (...args: any[]) => any
+    ? never
+    : V extends PlainObject
+      ? { [K in keyof V]: CallInput<V[K]> }
+      : never;
+
+/** What a plain `call`/`bind` accepts for an input of type `V`. */
+export type CallInput<V> =
+  IsLoose<V> extends true
+    ? any
+    :
+        | V
+        | Produces<V>
+        | Literal<V>
+        | (V extends readonly (infer E)[] ? ProducesElements<E> : never)
+        | Flattened<any>
+        | EdgeAnnotation<Produces<V> | V>;
+
+/** What `map` accepts for an input whose single element has type `V`. */
+export type MapInput<V> =
+  IsLoose<V> extends true
+    ? any
+    :
+        | readonly V[]
+        | readonly CallInput<V>[]
+        | Produces<readonly V[]>
+        | ProducesElements<V>
+        | Unmapped<CallInput<V>>
+        | Flattened<any>;
+
+/** The inputs object of `task.call(...)` / `task.bind(...)`, checked against the task's input type. */
+export type TaskInputs<In> = { [K in keyof In]: CallInput<In[K]> };
+
+/** The inputs object of `task.map(...)`: arrays (or array-producing tasks) of each input. */
+export type MapInputs<In> = { [K in keyof In]: MapInput<In[K]> };
+
+/** The output type of a task. */
+export type OutputOf<T> = T extends Produces<infer V> ? V : unknown;

@@ -1,0 +1,78 @@
+/**
+ * Signals: small errors a task's `run` throws to choose its own state (`throw new signals.SKIP()`).
+ * The runner turns each into its state; the state's result is the signal itself unless a
+ * `result` is given.
+ * @module
+ */
+import { FlowsmithError } from "../errors";
+import {
+  Failed, Looped, Paused, Retrying, Skipped, State, StateOptions, Success, TriggerFailed, ValidationFailed,
+} from "./state";
+
+/** Options a state signal takes: the fields of the state it produces. */
+export type SignalOptions = Omit<StateOptions, "message">;
+
+/** Base of the signals; `instanceof` survives worker threads (see {@link FlowsmithError}). */
+export class FlowsmithSignal extends FlowsmithError {}
+
+/** A signal that carries the state it stands for. */
+export class StateSignal extends FlowsmithSignal {
+  /** The state this signal produces. */
+  readonly state: State;
+  /** The state class this signal produces. */
+  static readonly stateClass: new (o: StateOptions) => State = Failed;
+
+  constructor(message?: string, options: SignalOptions = {}) {
+    super(message ?? "");
+    const Cls = (new.target as unknown as typeof StateSignal).stateClass;
+    this.state = new Cls({ message, ...options, result: "result" in options ? options.result : this });
+  }
+}
+
+/** Finish the task successfully (the `result` option is its value). */
+export class SUCCESS extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Success;
+}
+/** Fail the task (it is retried if it has retries left and `retryOn` allows). */
+export class FAIL extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Failed;
+}
+/** Raised by a trigger that did not pass: the task is TriggerFailed and not retried. */
+export class TRIGGERFAIL extends FAIL {
+  static override readonly stateClass = TriggerFailed;
+}
+/** The task's inputs were invalid: ValidationFailed. */
+export class VALIDATIONFAIL extends FAIL {
+  static override readonly stateClass = ValidationFailed;
+}
+/** Retry now, or at `startTime`, even past `maxRetries`. */
+export class RETRY extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Retrying;
+}
+/** Skip the task; downstream tasks skip too unless `skipOnUpstreamSkip: false`. */
+export class SKIP extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Skipped;
+}
+/** Pause the task until it is resumed (or until `startTime`). */
+export class PAUSE extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Paused;
+}
+/** Run the task again at once with `context.taskLoopResult` set to `result`. */
+export class LOOP extends StateSignal {
+  static override readonly stateClass: new (o: StateOptions) => State = Looped;
+  constructor(messageOrOptions?: string | SignalOptions, options: SignalOptions = {}) {
+    const message = typeof messageOrOptions === "string" ? messageOrOptions : undefined;
+    const opts = typeof messageOrOptions === "object" ? messageOrOptions : options;
+    super(message, opts);
+  }
+}
+
+/** Stop the runner's pipeline and return `state` as it is. */
+export class ENDRUN extends FlowsmithSignal {
+  constructor(readonly state: State) {
+    super(state.message ?? state.type);
+  }
+}
+
+/** Every signal, for `import { signals } from "flowsmith"`. */
+export const signals = { SUCCESS, FAIL, TRIGGERFAIL, VALIDATIONFAIL, RETRY, SKIP, PAUSE, LOOP, ENDRUN };

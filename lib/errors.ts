@@ -1,0 +1,75 @@
+/**
+ * The one error hierarchy of flowsmith. Every error the library throws is a {@link FlowsmithError};
+ * each failure has its own class, and `instanceof` keeps working across worker threads and
+ * duplicated module copies because it checks a `Symbol.for` brand, not the prototype chain alone.
+ * @module
+ */
+
+const BRAND = Symbol.for("flowsmith.error");
+
+/** Base class of every error flowsmith throws. */
+export class FlowsmithError extends Error {
+  /** @internal The class names from this error's class up to FlowsmithError. */
+  readonly [BRAND]: readonly string[];
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this[BRAND] = brandChain(new.target);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== "object" || value === null) return false;
+    const brand = (value as Record<symbol, unknown>)[BRAND];
+    return Array.isArray(brand) && brand.includes(this.name);
+  }
+}
+
+/** @internal Names of `ctor` and its ancestors up to (and including) the branded base. */
+export function brandChain(ctor: Function): string[] {
+  const names: string[] = [];
+  for (let c: any = ctor; c && c !== Error && c !== Function.prototype; c = Object.getPrototypeOf(c)) names.push(c.name);
+  return names;
+}
+
+/** @internal The brand symbol, shared with signals. */
+export const ERROR_BRAND = BRAND;
+
+/** A task or flow option (or a decorator argument) has a value it cannot take. */
+export class InvalidOptionError extends FlowsmithError {}
+/** The flow's graph is not valid: a cycle, a dangling edge, a bad reference task. */
+export class FlowValidationError extends FlowsmithError {}
+/** The graph has a cycle; `cycle` lists the tasks in cycle order. */
+export class CycleError extends FlowValidationError {
+  constructor(
+    message: string,
+    readonly cycle: readonly string[],
+  ) {
+    super(message);
+  }
+}
+/** A task was bound to inputs it does not declare, twice to one key, or with no flow. */
+export class BindError extends FlowsmithError {}
+/** A task was looked up in a flow it does not belong to. */
+export class TaskNotFoundError extends FlowsmithError {}
+/** Flow parameters passed to `flow.run` are unknown or missing. */
+export class ParameterError extends FlowsmithError {}
+/** A `@Resource` could not be resolved (no run container, or an unregistered token). */
+export class ResourceError extends FlowsmithError {}
+/** A task's inputs did not pass their `@Inputs` validation rules. */
+export class InputValidationError extends FlowsmithError {
+  constructor(
+    message: string,
+    readonly errors: readonly { property: string; constraints: Record<string, string> }[],
+  ) {
+    super(message);
+  }
+}
+/** A result could not be written, read or located. */
+export class ResultError extends FlowsmithError {}
+/** A value could not be serialized or deserialized. */
+export class SerializationError extends FlowsmithError {}
+/** A task (or its flow) cannot leave the process: see `checkSerializable`. */
+export class NotSerializableError extends FlowsmithError {}
+/** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
+export class RunError extends FlowsmithError {}

@@ -1,0 +1,31 @@
+/**
+ * `ConcurrentExecutor`: many task runs in flight at once in this process, so async I/O overlaps.
+ * Mapped pipelines run depth-first: child i of a downstream task starts as soon as child i of its
+ * upstream is done.
+ * @module
+ */
+import { InvalidOptionError } from "../errors";
+import type { State } from "../engine/state";
+import type { Executor, TaskRunRequest } from "./executor";
+
+/** Options of {@link ConcurrentExecutor}. */
+export interface ConcurrentExecutorOptions {
+  /** How many task runs may be in flight at once. @default Infinity */
+  maxConcurrency?: number;
+}
+
+/** Overlaps async task runs in this process (up to `maxConcurrency` at once). */
+export class ConcurrentExecutor implements Executor {
+  readonly name = "concurrent";
+  readonly maxConcurrency: number;
+  constructor(opts: ConcurrentExecutorOptions = {}) {
+    const n = opts.maxConcurrency ?? Infinity;
+    if (!(n === Infinity || (Number.isInteger(n) && n >= 1))) {
+      throw new InvalidOptionError(`ConcurrentExecutor: invalid option "maxConcurrency": must be an integer >= 1 or Infinity (received ${String(n)})`);
+    }
+    this.maxConcurrency = n;
+  }
+  submit(_request: TaskRunRequest, runLocally: () => Promise<State>): Promise<State> {
+    return runLocally();
+  }
+}

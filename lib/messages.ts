@@ -1,0 +1,48 @@
+/**
+ * Every message flowsmith shows a user, in one place, so wording stays consistent and tests can
+ * assert whole messages.
+ * @internal
+ * @module
+ */
+const q = (s: unknown) => JSON.stringify(String(s));
+
+export const messages = {
+  // options and decorators
+  invalidOption: (owner: string, option: string, why: string) => `${owner}: invalid option "${option}": ${why}`,
+  invalidDecoratorArg: (decorator: string, target: string, why: string) => `@${decorator} on ${target}: ${why}`,
+  emptyName: (owner: string) => `${owner}: invalid option "name": a task name must be a non-empty string`,
+  // binding
+  noFlow: (task: string, method: string) =>
+    `${task}.${method}(...) needs a flow: call it inside Flow.build(...)/flow.define(...), pass { flow }, or test the task directly with task.run(inputs) or a TaskRunner`,
+  unknownInputKey: (task: string, key: string, known: readonly string[]) =>
+    `${task} has no input ${q(key)}; its declared inputs are: ${known.length ? known.join(", ") : "(none)"}`,
+  duplicateKey: (task: string, key: string) => `Argument ${q(key)} for task ${task} has already been assigned in this flow`,
+  parameterDownstream: (task: string) => `Parameters must be root tasks: ${task} cannot have upstream tasks`,
+  selfEdge: (task: string) => `Edges can not connect a task to itself: ${task}`,
+  notATask: (what: string, value: unknown) => `${what} must be a Task (received ${typeof value === "object" ? Object.prototype.toString.call(value) : typeof value})`,
+  slugTaken: (slug: string) => `A task with the slug ${q(slug)} already exists in this flow`,
+  parameterNameTaken: (name: string) => `A parameter named ${q(name)} already exists in this flow`,
+  notIterable: (task: string) => `${task} is not iterable: give it the "nout" option to destructure its result`,
+  mapInMappedContext: () => "Cannot set `mapped: true` when running from inside a mapped context (applyMap builds mapped tasks itself)",
+  notMappable: (task: string, key: string) => `Cannot map ${task} over input ${q(key)}: the value is not an array or a task`,
+  // flows
+  flowNameRequired: () => "A name must be provided for the flow",
+  taskNotInFlow: (task: string, flow: string) => `Task ${task} was not found in Flow ${flow}`,
+  referenceNotInFlow: (task: string, flow: string) => `Reference tasks must be part of the flow: ${task} is not in Flow ${flow}`,
+  danglingEdge: (edge: string, flow: string) => `Edge ${edge} refers to a task that is not in Flow ${flow}`,
+  cycle: (names: readonly string[]) => `Cycle found; flows must be acyclic: ${names.join(" -> ")}`,
+  rootNotInFlow: (task: string, flow: string) => `Root task ${task} is not in Flow ${flow}`,
+  runInsideBuilder: (flow: string) => `Flow ${flow} cannot be run inside its own builder`,
+  unexpectedParameters: (flow: string, names: readonly string[]) =>
+    `Flow ${flow} received unexpected parameters: ${names.join(", ")}`,
+  missingParameters: (flow: string, names: readonly string[]) =>
+    `Flow ${flow} did not receive the required parameters: ${names.join(", ")}`,
+  // states and runs
+  resultDropped: (state: string) =>
+    `The value of ${state} was dropped from memory after it was persisted; use await state.fetchResult()`,
+  parameterRequired: (name: string) => `Parameter ${q(name)} was required but not provided.`,
+  resourceNoContainer: (task: string, key: string) =>
+    `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,
+  resourceUnresolved: (task: string, key: string, token: string, cause: string) =>
+    `${task}: cannot resolve @Resource property ${q(key)} (token ${token}). Reason: ${cause}`,
+} as const;
