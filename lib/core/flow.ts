@@ -72,16 +72,23 @@ export interface TaskFilter {
 
 type Keyed = Edge | { constant: unknown };
 
+/** What a flow keeps per task: its slug, its edges both ways, and which inputs are taken. */
+interface TaskNode {
+  readonly slug: string;
+  readonly in: Edge[];
+  readonly out: Edge[];
+  /** Input key → the edge or constant that feeds it (made on the first keyed input). */
+  keys: Map<string, Keyed> | undefined;
+}
+
 /** A static DAG of tasks. */
 export class Flow {
   readonly name: string;
   readonly options: Readonly<FlowOptions>;
   #tasks = new Set<AnyTask>();
   #edges = new Set<Edge>();
-  #in = new Map<AnyTask, Edge[]>();
-  #out = new Map<AnyTask, Edge[]>();
-  #edgeKeys = new Set<string>();
-  #inputKeys = new Map<AnyTask, Map<string, Keyed>>();
+  /** One record per task (adjacency, taken inputs): a single map lookup per endpoint. */
+  #nodes = new Map<AnyTask, TaskNode>();
   #constants = new Map<AnyTask, Record<string, unknown>>();
   #slugToTask = new Map<string, AnyTask>();
   #slugOf = new Map<AnyTask, string>();
@@ -167,9 +174,10 @@ export class Flow {
   /** Adds a task (once); returns it. */
   addTask<T extends AnyTask>(task: T): T {
     if (!(task instanceof Task)) throw new TypeError(messages.notATask("flow.addTask(task): task", task));
-    if (this.#tasks.has(task)) return task;
+    if (this.#nodes.has(task)) return task;
     const slug = this.#slugFor(task);
     this.#tasks.add(task);
+    this.#nodes.set(task, { slug, in: [], out: [], keys: undefined });
     this.#slugToTask.set(slug, task);
     this.#slugOf.set(task, slug);
     this.#revision++;
@@ -209,41 +217,51 @@ export class Flow {
     if (!(downstream instanceof Task)) throw new TypeError(messages.notATask("flow.addEdge(..., downstream): downstream", downstream));
     if (downstream instanceof Parameter) throw new FlowValidationError(messages.parameterDownstream(String(downstream)));
     const edge = new Edge(upstream, downstream, opts);
-    const id = `${upstream._id}>${downstream._id}:${edge.key ?? ""}:${edge.mapped ? 1 : 0}${edge.flattened ? 1 : 0}`;
-    if (edge.key !== undefined) this.#claimKey(downstream, edge.key, edge, id);
-    else if (this.#edgeKeys.has(id)) return this.#findEdge(edge)!;
+    // The same edge twice is one edge (Prefect's edges form a set); another edge on a taken key is an error.
+    const same = edge.key !== undefined ? this.#checkKey(downstream, edge.key, edge) : this.#findEdge(edge);
+    if (same) return same;
     this.addTask(upstream);
     this.addTask(downstream);
-    this.#edgeKeys.add(id);
+    const up = this.#nodes.get(upstream)!;
+    const down = this.#nodes.get(downstream)!;
+    if (edge.key !== undefined) (down.keys ??= new Map()).set(edge.key, edge);
     this.#edges.add(edge);
-    push(this.#out, upstream, edge);
-    push(this.#in, downstream, edge);
+    up.out.push(edge);
+    down.in.push(edge);
     this.#revision++;
     if (opts.validate) this.validate();
     return edge;
   }
 
-  /** Checks that `key` is a free, declared input of `task`, and records who feeds it. */
-  #claimKey(task: AnyTask, key: string, by: Keyed, edgeId?: string): void {
+  /**
+   * Checks that `key` is a declared input of `task` that nothing feeds yet. Returns the existing
+   * edge when `edge` is exactly the one already feeding it.
+   */
+  #checkKey(task: AnyTask, key: string, edge?: Edge): Edge | undefined {
     const names = classMeta(task.constructor).inputNames;
     if (names && !names.has(key)) throw new BindError(messages.unknownInputKey(String(task), key, [...names]));
-    let keys = this.#inputKeys.get(task);
-    if (!keys) this.#inputKeys.set(task, (keys = new Map()));
-    const prev = keys.get(key);
-    if (prev !== undefined && !(edgeId !== undefined && this.#edgeKeys.has(edgeId))) {
-      throw new FlowValidationError(messages.duplicateKey(String(task), key));
-    }
-    keys.set(key, by);
+    const prev = this.#nodes.get(task)?.keys?.get(key);
+    if (prev === undefined) return undefined;
+    if (edge && prev instanceof Edge && prev.equals(edge)) return prev;
+    throw new FlowValidationError(messages.duplicateKey(String(task), key));
   }
 
+  /** An edge of this flow equal to `like`, scanning the shorter of the two adjacency lists. */
   #findEdge(like: Edge): Edge | undefined {
-    return this.#in.get(like.downstreamTask)?.find((e) => e.equals(like));
+    const up = this.#nodes.get(like.upstreamTask)?.out;
+    const down = this.#nodes.get(like.downstreamTask)?.in;
+    if (!up || !down) return undefined;
+    const list = up.length <= down.length ? up : down;
+    for (const e of list) if (e.equals(like)) return e;
+    return undefined;
   }
 
   /** Binds `value` to input `key` of `task` as a constant (no node, no edge). */
   #addConstant(task: AnyTask, key: string, value: unknown): void {
+    this.#checkKey(task, key);
     this.addTask(task);
-    this.#claimKey(task, key, { constant: value });
+    const node = this.#nodes.get(task)!;
+    (node.keys ??= new Map()).set(key, { constant: value });
     let c = this.#constants.get(task);
     if (!c) this.#constants.set(task, (c = {}));
     c[key] = value;
@@ -324,8 +342,9 @@ export class Flow {
   copy(): Flow {
     const f = new Flow(this.name, { ...this.options, referenceTasks: undefined });
     for (const t of this.#tasks) {
-      f.#tasks.add(t);
       const slug = this.#slugOf.get(t)!;
+      f.#tasks.add(t);
+      f.#nodes.set(t, { slug, in: [], out: [], keys: undefined });
       f.#slugOf.set(t, slug);
       f.#slugToTask.set(slug, t);
     }
@@ -340,8 +359,9 @@ export class Flow {
   replace(oldTask: AnyTask, newTask: AnyTask | unknown): void {
     if (!this.#tasks.has(oldTask)) throw new TaskNotFoundError(messages.taskNotInFlow(String(oldTask), this.toString()));
     const replacement = this.asTask(newTask);
-    const inEdges = [...(this.#in.get(oldTask) ?? [])];
-    const outEdges = [...(this.#out.get(oldTask) ?? [])];
+    const node = this.#nodes.get(oldTask)!;
+    const inEdges = [...node.in];
+    const outEdges = [...node.out];
     const consts = this.#constants.get(oldTask);
     this.#removeTask(oldTask);
     this.addTask(replacement);
@@ -352,22 +372,18 @@ export class Flow {
   }
 
   #removeTask(task: AnyTask): void {
-    const drop = (e: Edge) => {
+    const node = this.#nodes.get(task);
+    for (const e of node?.in ?? []) {
       this.#edges.delete(e);
-      this.#edgeKeys.delete(`${e.upstreamTask._id}>${e.downstreamTask._id}:${e.key ?? ""}:${e.mapped ? 1 : 0}${e.flattened ? 1 : 0}`);
-      if (e.key !== undefined) this.#inputKeys.get(e.downstreamTask)?.delete(e.key);
-    };
-    for (const e of this.#in.get(task) ?? []) {
-      drop(e);
-      remove(this.#out.get(e.upstreamTask), e);
+      remove(this.#nodes.get(e.upstreamTask)?.out, e);
     }
-    for (const e of this.#out.get(task) ?? []) {
-      drop(e);
-      remove(this.#in.get(e.downstreamTask), e);
+    for (const e of node?.out ?? []) {
+      this.#edges.delete(e);
+      const down = this.#nodes.get(e.downstreamTask);
+      remove(down?.in, e);
+      if (e.key !== undefined && down?.keys?.get(e.key) === e) down.keys.delete(e.key);
     }
-    this.#in.delete(task);
-    this.#out.delete(task);
-    this.#inputKeys.delete(task);
+    this.#nodes.delete(task);
     this.#constants.delete(task);
     this.#tasks.delete(task);
     const slug = this.#slugOf.get(task);
@@ -379,14 +395,14 @@ export class Flow {
   /** Tasks with no upstream edges (a task fed only by constants is a root). */
   rootTasks(): Set<AnyTask> {
     const out = new Set<AnyTask>();
-    for (const t of this.#tasks) if (!this.#in.get(t)?.length) out.add(t);
+    for (const [t, node] of this.#nodes) if (!node.in.length) out.add(t);
     return out;
   }
 
   /** Tasks with no downstream edges. */
   terminalTasks(): Set<AnyTask> {
     const out = new Set<AnyTask>();
-    for (const t of this.#tasks) if (!this.#out.get(t)?.length) out.add(t);
+    for (const [t, node] of this.#nodes) if (!node.out.length) out.add(t);
     return out;
   }
 
@@ -398,10 +414,9 @@ export class Flow {
   referenceTasks(): Set<AnyTask> {
     if (this.#reference?.size) return new Set(this.#reference);
     const out = new Set<AnyTask>();
-    for (const t of this.#tasks) {
+    for (const [t, node] of this.#nodes) {
       if (t.resourceRole === "init" || t.resourceRole === "cleanup") continue;
-      const down = this.#out.get(t) ?? [];
-      if (down.every((e) => e.downstreamTask.resourceRole === "cleanup")) out.add(t);
+      if (node.out.every((e) => e.downstreamTask.resourceRole === "cleanup")) out.add(t);
     }
     return out;
   }
@@ -414,8 +429,10 @@ export class Flow {
     this.#revision++;
   }
 
-  #require(t: AnyTask): void {
-    if (!this.#tasks.has(t)) throw new TaskNotFoundError(messages.taskNotInFlow(String(t), this.toString()));
+  #require(t: AnyTask): TaskNode {
+    const node = this.#nodes.get(t);
+    if (!node) throw new TaskNotFoundError(messages.taskNotInFlow(String(t), this.toString()));
+    return node;
   }
 
   /** The tasks `t` depends on. */
@@ -431,8 +448,7 @@ export class Flow {
   /** @internal */
   edgesTo(t: AnyTask, asArray: true): readonly Edge[];
   edgesTo(t: AnyTask, asArray?: boolean): Set<Edge> | readonly Edge[] {
-    this.#require(t);
-    const list = this.#in.get(t) ?? [];
+    const list = this.#require(t).in;
     return asArray ? list : new Set(list);
   }
   /** The edges out of `t`. */
@@ -440,8 +456,7 @@ export class Flow {
   /** @internal */
   edgesFrom(t: AnyTask, asArray: true): readonly Edge[];
   edgesFrom(t: AnyTask, asArray?: boolean): Set<Edge> | readonly Edge[] {
-    this.#require(t);
-    const list = this.#out.get(t) ?? [];
+    const list = this.#require(t).out;
     return asArray ? list : new Set(list);
   }
 
@@ -484,22 +499,24 @@ export class Flow {
       const t = stack.pop()!;
       if (subset.has(t)) continue;
       subset.add(t);
-      for (const e of this.#out.get(t) ?? []) stack.push(e.downstreamTask);
+      for (const e of this.#nodes.get(t)!.out) stack.push(e.downstreamTask);
     }
     return this.#kahn(new Set([...this.#tasks].filter((t) => subset.has(t))));
   }
 
   #kahn(tasks: Set<AnyTask>): AnyTask[] {
     const indegree = new Map<AnyTask, number>();
+    const whole = tasks === this.#tasks;
     for (const t of tasks) {
-      let n = 0;
-      for (const e of this.#in.get(t) ?? []) if (tasks.has(e.upstreamTask)) n++;
+      const incoming = this.#nodes.get(t)!.in;
+      let n = incoming.length;
+      if (!whole) for (const e of incoming) if (!tasks.has(e.upstreamTask)) n--;
       indegree.set(t, n);
     }
     const order: AnyTask[] = [];
     for (const t of tasks) if (indegree.get(t) === 0) order.push(t);
     for (let i = 0; i < order.length; i++) {
-      for (const e of this.#out.get(order[i]!) ?? []) {
+      for (const e of this.#nodes.get(order[i]!)!.out) {
         const d = e.downstreamTask;
         const n = indegree.get(d);
         if (n === undefined) continue;
@@ -515,24 +532,32 @@ export class Flow {
     return order;
   }
 
-  /** Names one cycle among `stuck` tasks, in order (`a -> b -> c -> a`), using graphlib's Tarjan SCCs. */
+  /**
+   * Names one cycle among `stuck` tasks, in order (`a -> b -> c -> a`), using graphlib's Tarjan
+   * SCCs. The cycle starts at its earliest-added task, so the message is stable.
+   */
   #findCycle(stuck: AnyTask[]): string[] {
     const g = this.toGraph(new Set(stuck));
     const byId = new Map(stuck.map((t) => [String(t._id), t] as const));
-    const scc = alg.findCycles(g)[0] ?? [];
+    const rank = new Map(stuck.map((t, i) => [String(t._id), i] as const));
+    const earliest = (ids: string[]) => ids.reduce((a, b) => (rank.get(b)! < rank.get(a)! ? b : a));
+    const sccs = alg.findCycles(g);
+    const scc = sccs.length ? sccs.reduce((a, b) => (rank.get(earliest(b))! < rank.get(earliest(a))! ? b : a)) : [];
     const inScc = new Set(scc);
     // Walk successors inside the strongly connected component until a task repeats.
     const path: string[] = [];
     const seenAt = new Map<string, number>();
-    let v = scc[0]!;
+    let v = earliest(scc);
     while (!seenAt.has(v)) {
       seenAt.set(v, path.length);
       path.push(v);
-      v = (g.successors(v) ?? []).find((w) => inScc.has(w))!;
+      v = earliest((g.successors(v) ?? []).filter((w) => inScc.has(w)));
     }
     const loop = path.slice(seenAt.get(v));
-    loop.push(v);
-    return loop.map((id) => byId.get(id)!.name);
+    const start = loop.indexOf(earliest(loop));
+    const ordered = [...loop.slice(start), ...loop.slice(0, start)];
+    ordered.push(ordered[0]!);
+    return ordered.map((id) => byId.get(id)!.name);
   }
 
   /**
@@ -601,12 +626,6 @@ export class Flow {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
 }
 
 function remove<V>(list: V[] | undefined, v: V): void {

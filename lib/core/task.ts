@@ -14,7 +14,7 @@ import { currentFlow, currentTags, hasScopeTags, inMappedContext } from "./scope
 import { ContextTemplate, ErrorClass, StateHandler, TaskOptions, validateTaskOptions } from "./task-options";
 import type { MapInputs, OUTPUT, ProducesElements, TaskInputs } from "./types";
 import type { CacheValidator } from "../engine/cache-validators";
-import type { Trigger } from "../engine/triggers";
+import { allSuccessful, Trigger } from "../engine/triggers";
 import type { State } from "../engine/state";
 import type { Result } from "../results/result";
 
@@ -253,6 +253,7 @@ Object.assign(Task.prototype, {
   tags: new Set<string>(),
   maxRetries: 0,
   retryDelay: 0,
+  trigger: allSuccessful,
   skipOnUpstreamSkip: true,
   stateHandlers: Object.freeze([]),
   cacheResultInMemory: true,

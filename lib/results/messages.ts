@@ -47,6 +47,7 @@ export const resultMessages = {
   // cache store
   cacheKeyMismatch: (key: string, entryKey: string) =>
     `Cannot put the cache entry for key ${q(key)}: the entry's own key is ${q(entryKey)}`,
+  cacheEntryInvalid: (key: string, why: string) => `Cannot put the cache entry for key ${q(key)}: ${why}`,
   cacheEntryCorrupt: (file: string, why: string) => `The cache entry ${file} is corrupt: ${why}`,
   cacheBadKey: (key: unknown) => `A cache key must be a non-empty string (got ${describeValue(key)})`,
   // run journal
