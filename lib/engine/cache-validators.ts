@@ -199,10 +199,16 @@ export function partialParametersOnly(keys?: readonly string[]): CacheValidator 
 
 /** Every cache validator by name (Prefect's `prefect.engine.cache_validators`). */
 export const cacheValidators = {
+  /** {@inheritDoc neverUse} */
   neverUse,
+  /** {@inheritDoc durationOnly} */
   durationOnly,
+  /** {@inheritDoc allInputs} */
   allInputs,
+  /** {@inheritDoc allParameters} */
   allParameters,
+  /** {@inheritDoc partialInputsOnly} */
   partialInputsOnly,
+  /** {@inheritDoc partialParametersOnly} */
   partialParametersOnly,
 } as const;

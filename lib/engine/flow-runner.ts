@@ -239,6 +239,8 @@ class PlanRun {
   #head = 0;
   #inFlight = 0;
   #timers = 0;
+  #pumping = false;
+  #finished = false;
   #done!: (v: Map<AnyTask, State>) => void;
   #fail!: (e: unknown) => void;
   readonly #max: number;
@@ -287,33 +289,42 @@ class PlanRun {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
-      const u = this.#queue[this.#head]!;
-      this.#queue[this.#head++] = undefined as never;
-      this.#inFlight++;
-      this.#start(u);
-    }
-    if (this.#head > 4096 && this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    }
-    if (this.#inFlight === 0 && this.#timers === 0 && this.#head >= this.#queue.length) this.#finish();
-  }
-
-  #start(u: Unit): void {
-    let p: Promise<State>;
+    if (this.#pumping) return;
+    this.#pumping = true;
     try {
-      p = this.#runUnit(u);
-    } catch (err) {
-      p = Promise.reject(err);
+      while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
+        const u = this.#queue[this.#head]!;
+        this.#queue[this.#head++] = undefined as never;
+        this.#inFlight++;
+        let out: State | Promise<State>;
+        try {
+          out = this.#runUnit(u);
+        } catch (err) {
+          out = unexpected(err);
+        }
+        if (out instanceof Promise) {
+          out.then(
+            (state) => this.#completed(u, state),
+            (err) => this.#completed(u, unexpected(err)),
+          ).then(() => this.#pump()).catch((err) => this.#fail(err));
+        } else {
+          this.#completed(u, out);
+        }
+      }
+      if (this.#head > 4096 && this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      }
+    } finally {
+      this.#pumping = false;
     }
-    p.then(
-      (state) => this.#completed(u, state),
-      (err) => this.#completed(u, new Failed({ message: `Unexpected error while running task: ${(err as Error)?.message ?? String(err)}`, result: err as Error })),
-    ).catch((err) => this.#fail(err));
+    if (this.#inFlight === 0 && this.#timers === 0 && this.#head >= this.#queue.length && !this.#finished) {
+      this.#finished = true;
+      this.#finish();
+    }
   }
 
-  #runUnit(u: Unit): Promise<State> {
+  #runUnit(u: Unit): State | Promise<State> {
     const r = u.run;
     const node = r.node;
     const child = u.child;
@@ -322,16 +333,14 @@ class PlanRun {
     const extra = this.opts.taskContexts?.get(node.task);
     const own: RunContext = extra ? { ...extra, taskSlug: node.slug } : { taskSlug: node.slug };
     if (child) own.mapIndex = child.index;
-    const taskCtx = childContext(this.ctx, own);
     const runner = (r.runner ??= this.runner.taskRunner(node.task));
-    const isMappedParent = node.mapped && !child;
-    const runLocally = () =>
-      runWithContext(taskCtx, () => runner.run({ state: u.state, upstreamStates, constants: node.constants, isMappedParent }));
-    if (this.executor.maxConcurrency === 1 && this.executor instanceof LocalExecutor) return runLocally();
+    const runOpts = { state: u.state, upstreamStates, constants: node.constants, isMappedParent: node.mapped && !child, context: own };
+    if (this.executor.inProcess) return runner.runInContext(runOpts, this.ctx);
     const request: TaskRunRequest = {
-      task: node.task, flow: this.runner.flow, slug: node.slug, state: u.state, upstreamStates, context: taskCtx, mapIndex: child?.index,
+      task: node.task, flow: this.runner.flow, slug: node.slug, state: u.state, upstreamStates,
+      context: childContext(this.ctx, own), mapIndex: child?.index,
     };
-    return this.executor.submit(request, runLocally);
+    return this.executor.submit(request, () => Promise.resolve(runner.runInContext(runOpts, this.ctx)));
   }
 
   /** What the downstream unit sees for one upstream edge. */
@@ -354,6 +363,7 @@ class PlanRun {
     return new Success({ result: value[child.index] });
   }
 
+  /** A unit finished its run: record the state, then release, retry later, or wait. */
   #completed(u: Unit, state: State): void {
     this.#inFlight--;
     const r = u.run;
@@ -378,7 +388,6 @@ class PlanRun {
     } else {
       this.#settleParent(r, true);
     }
-    this.#pump();
   }
 
   /** The task (or mapped parent) reached a final state: release what waits on it. */
@@ -451,6 +460,10 @@ class PlanRun {
     }
     this.#done(states);
   }
+}
+
+function unexpected(err: unknown): State {
+  return new Failed({ message: `Unexpected error while running task: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
 }
 
 /** A state that will run again later (a retry, a timed pause) or waits for a resume. */

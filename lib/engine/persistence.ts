@@ -1,15 +1,21 @@
 /**
- * The TaskRunner's persistence steps: before the trigger, a target that exists or a valid cache
- * gives `Cached` (and `run` is skipped); after a successful run, the value is written where a
+ * The TaskRunner's persistence steps. Before the trigger, a target that exists or a valid cache
+ * gives `Cached` (and `run` is skipped). After a successful run, the value is written where a
  * feature needs it (checkpointing, `target`, `persistResult`, a `cacheKeyFn` cache,
- * `cacheResultInMemory: false`) and cached.
+ * `cacheResultInMemory: false`), recorded in the run's journal (for resuming after a crash), and
+ * cached. Tasks that use none of this never enter these functions (see {@link usesPersistence}).
  * @internal
  * @module
  */
 import type { AnyTask } from "../core/task";
+import { ResultError, SerializationError } from "../errors";
+import { CacheStore } from "../results/cache-store";
+import { LocalResult } from "../results/local-result";
 import type { Result } from "../results/result";
-import type { RunContext } from "./context";
-import { Cached, Pending, State, Success } from "./state";
+import type { RunJournal } from "../results/run-journal";
+import { flattenContext, type RunContext } from "./context";
+import { Cached, Failed, Pending, State, Success } from "./state";
+import { formatContextTemplate, templateArgs } from "./templates";
 
 /** What the persistence steps need to know about a task run. */
 export interface PersistenceContext {
@@ -22,50 +28,170 @@ export interface PersistenceContext {
 /** In-process caches for `cacheFor` (Prefect's `context.caches`), by cache key. */
 const memoryCaches = new Map<string, Cached[]>();
 
-/** @internal Drops every in-process cache entry (tests). */
+/** Drops every in-process `cacheFor` entry. */
 export function clearMemoryCaches(): void {
   memoryCaches.clear();
 }
 
-/** Step 8: a Cached state to use instead of running, or the state to continue with. */
+/** The context key under which a flow run keeps its journal. */
+export const JOURNAL_KEY = "_journal";
+
+/** Whether a run of `task` with `state` needs the persistence steps at all (the hot path skips them). */
+export function usesPersistence(task: AnyTask, state: State, ctx: RunContext): boolean {
+  return (
+    state instanceof Cached ||
+    task.target !== undefined ||
+    task.cacheFor !== undefined ||
+    task.cacheKeyFn !== undefined ||
+    task.persistResult === true ||
+    task.cacheResultInMemory === false ||
+    (ctx.checkpointing === true && task.checkpoint !== false) ||
+    ctx[JOURNAL_KEY] !== undefined
+  );
+}
+
+/** Whether the value must be written to the task's result. */
+function mustWrite(task: AnyTask, ctx: RunContext): boolean {
+  if (task.target !== undefined || task.cacheResultInMemory === false || task.persistResult === true) return true;
+  if (task.persistResult === false || task.checkpoint === false) return false;
+  return ctx.checkpointing === true;
+}
+
+/** The result a task writes to: its own, else the flow's, else a LocalResult under FLOWSMITH_HOME. */
+function resultFor(p: PersistenceContext): Result {
+  return p.task.result ?? p.flowResult ?? defaultResult();
+}
+
+let fallback: { home: string | undefined; result: LocalResult } | undefined;
+function defaultResult(): LocalResult {
+  const home = process.env.FLOWSMITH_HOME;
+  if (!fallback || fallback.home !== home) fallback = { home, result: new LocalResult() };
+  return fallback.result;
+}
+
+let stores: { dir: string | undefined; store: CacheStore } | undefined;
+function cacheStore(): CacheStore {
+  const home = process.env.FLOWSMITH_HOME;
+  if (!stores || stores.dir !== home) stores = { dir: home, store: new CacheStore() };
+  return stores.store;
+}
+
+/** The cross-run cache key of this run, or undefined when the task has no `cacheKeyFn` (or it declines). */
+function cacheKeyOf(p: PersistenceContext): string | undefined {
+  const fn = p.task.cacheKeyFn;
+  if (!fn) return undefined;
+  const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
+  return key === undefined || key === null ? undefined : String(key);
+}
+
+/** The target location of this run (filled from inputs, context and parameters). */
+function targetOf(p: PersistenceContext): string | undefined {
+  return p.task.target === undefined ? undefined : formatContextTemplate(p.task.target, p.ctx, p.inputs);
+}
+
+const durationOnly = (state: Cached) => state.cachedResultExpiration === null || state.cachedResultExpiration.getTime() > Date.now();
+
+/** Step 8: a Cached state to use instead of running (or Pending when a given cache is invalid). */
 export async function beforeRun(state: State, p: PersistenceContext): Promise<State | undefined> {
   const { task, ctx, inputs } = p;
   const parameters = ctx.parameters ?? {};
+  const target = targetOf(p);
+  if (target !== undefined) {
+    const result = resultFor(p);
+    if (await result.exists(target)) {
+      const read = await result.read(target);
+      return new Cached({
+        message: `Result found at task target ${target}`,
+        result: read.value,
+        cachedInputs: inputs,
+        cachedResultExpiration: null,
+        persisted: { result: read, location: read.location ?? target },
+      });
+    }
+    return undefined;
+  }
   if (state instanceof Cached) {
-    const validator = task.cacheValidator;
-    if (validator && validator(state, inputs, parameters)) return state;
-    if (!validator && state.cachedResultExpiration && state.cachedResultExpiration.getTime() > Date.now()) return state;
+    const validator = task.cacheValidator ?? durationOnly;
+    if (validator(state, inputs, parameters)) return state;
     return new Pending({ message: "Cache was invalid; ready to run." });
   }
   if (task.cacheFor !== undefined) {
     const candidates = memoryCaches.get(task.cacheKey ?? task.name);
-    if (candidates) {
-      const validator = task.cacheValidator ?? durationOnly;
-      for (const c of candidates) if (validator(c, inputs, parameters)) return c;
+    const validator = task.cacheValidator ?? durationOnly;
+    for (const c of candidates ?? []) if (validator(c, inputs, parameters)) return c;
+  }
+  const key = cacheKeyOf(p);
+  if (key !== undefined) {
+    const hit = await cacheStore().getValue(key);
+    if (hit) {
+      return new Cached({
+        message: `Cached result found for key ${JSON.stringify(key)}`,
+        result: hit.value,
+        cachedInputs: inputs,
+        cachedResultExpiration: hit.entry.expiresAt === null ? null : new Date(hit.entry.expiresAt),
+      });
     }
   }
   return undefined;
 }
 
-const durationOnly = (state: Cached) => state.cachedResultExpiration === null || state.cachedResultExpiration.getTime() > Date.now();
-
-/** Steps 11–13: persists the value where needed, then caches it. */
+/** Steps 11–13 for a successful run: write, journal, cache. A write that fails fails the task. */
 export async function afterSuccess(state: Success, p: PersistenceContext): Promise<State> {
   const { task, ctx, inputs } = p;
+  const value = state.result;
+  let persisted = state.persisted;
+  if (mustWrite(task, ctx)) {
+    const result = resultFor(p);
+    try {
+      const target = targetOf(p);
+      const args = templateArgs(ctx, inputs);
+      const written = target !== undefined ? await result.copy({ locationTemplate: target }).write(value, args) : await result.write(value, args);
+      persisted = { result: written, location: written.location! };
+    } catch (err) {
+      return writeFailure(task, result, err);
+    }
+  }
+  const key = cacheKeyOf(p);
+  if (key !== undefined) {
+    try {
+      await cacheStore().putValue(key, value, { taskName: task.name, ttl: task.cacheExpiration, serializer: resultFor(p).serializer });
+    } catch (err) {
+      return writeFailure(task, resultFor(p), err);
+    }
+  }
+  const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
+  if (journal && task.checkpoint !== false) {
+    try {
+      journal.recordValue(ctx.taskSlug!, value, { mapIndex: ctx.mapIndex, serializer: resultFor(p).serializer });
+    } catch (err) {
+      return writeFailure(task, resultFor(p), err);
+    }
+  }
+  let out: State = state;
+  if (persisted !== state.persisted || task.cacheResultInMemory === false) {
+    const dropped = task.cacheResultInMemory === false && persisted !== undefined;
+    out = new Success({ message: state.message, result: dropped ? undefined : value, persisted, resultDropped: dropped });
+  }
   if (task.cacheFor !== undefined) {
     const cached = new Cached({
       message: state.message,
-      result: state.result,
+      result: out.result,
+      persisted: out.persisted,
+      resultDropped: out.resultDropped,
       cachedInputs: inputs,
       cachedParameters: ctx.parameters,
       cachedResultExpiration: new Date(Date.now() + task.cacheFor),
-      persisted: state.persisted,
     });
-    const key = task.cacheKey ?? task.name;
-    const list = memoryCaches.get(key) ?? [];
-    list.unshift(cached);
-    memoryCaches.set(key, list.filter((c) => durationOnly(c)).slice(0, 16));
-    return cached;
+    const cacheKey = task.cacheKey ?? task.name;
+    memoryCaches.set(cacheKey, [cached, ...(memoryCaches.get(cacheKey) ?? []).filter(durationOnly)].slice(0, 16));
+    out = cached;
   }
-  return state;
+  return out;
+}
+
+function writeFailure(task: AnyTask, result: Result, err: unknown): State {
+  const reason = err instanceof Error ? err.message : String(err);
+  const what = err instanceof SerializationError ? `its result cannot be serialized by ${result.serializer.type} serializer` : `its result could not be written with ${result.describe()}`;
+  const error = new ResultError(`Task '${task.name}': ${what}: ${reason}`, { cause: err });
+  return new Failed({ message: error.message, result: error });
 }

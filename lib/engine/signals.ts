@@ -5,6 +5,7 @@
  * @module
  */
 import { FlowsmithError } from "../errors";
+import { currentContext } from "./context";
 import {
   Failed, Looped, Paused, Retrying, Skipped, State, StateOptions, Success, TriggerFailed, ValidationFailed,
 } from "./state";
@@ -48,6 +49,10 @@ export class VALIDATIONFAIL extends FAIL {
 /** Retry now, or at `startTime`, even past `maxRetries`. */
 export class RETRY extends StateSignal {
   static override readonly stateClass: new (o: StateOptions) => State = Retrying;
+  constructor(message?: string, options: SignalOptions = {}) {
+    // Like Prefect's Retrying: the run count defaults to the current task run's, so the next run counts on.
+    super(message, options.runCount === undefined ? { ...options, runCount: currentContext()?.taskRunCount } : options);
+  }
 }
 /** Skip the task; downstream tasks skip too unless `skipOnUpstreamSkip: false`. */
 export class SKIP extends StateSignal {

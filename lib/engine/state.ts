@@ -70,15 +70,24 @@ export class State<R = unknown> {
   readonly cachedInputs: Record<string, unknown> | undefined;
 
   constructor(messageOrOptions?: string | StateOptions<R>) {
-    const o: StateOptions<R> =
-      typeof messageOrOptions === "string" ? { message: messageOrOptions } : (messageOrOptions ?? {});
-    this.message = o.message;
-    this.result = o.result as R;
     this.timestamp = Date.now();
-    this.persisted = o.persisted;
-    this.resultDropped = o.resultDropped ?? false;
-    this.context = o.context;
-    this.cachedInputs = o.cachedInputs;
+    if (typeof messageOrOptions === "object") {
+      const o = messageOrOptions;
+      this.message = o.message;
+      this.result = o.result as R;
+      this.persisted = o.persisted;
+      this.resultDropped = o.resultDropped ?? false;
+      this.context = o.context;
+      this.cachedInputs = o.cachedInputs;
+    } else {
+      // A plain message: no options object is allocated (states are made on the hot path).
+      this.message = messageOrOptions;
+      this.result = undefined as R;
+      this.persisted = undefined;
+      this.resultDropped = false;
+      this.context = undefined;
+      this.cachedInputs = undefined;
+    }
   }
 
   /** The name of this state's class (stable even when minified: set per class below). */

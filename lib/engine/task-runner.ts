@@ -4,10 +4,16 @@
  * and every mapped child.
  *
  * The pipeline, in order (each step may end the run with a state):
- *  1. context        5. inputs               9. trigger
- *  2. ready?         6. mapping parent       10. running
- *  3. start time     7. run name             11. run (timeout, validation, signals, persistence)
- *  4. upstream finished / skipped            8. target / cache    12. cache result, retry, loop
+ *  1. context            5. inputs               9. trigger
+ *  2. ready?             6. mapping parent       10. running
+ *  3. start time         7. run name             11. run (validation, timeout, signals, persistence)
+ *  4. upstream finished, 8. target / cache       12. retry, then loop
+ *     upstream skipped
+ *
+ * Steps are written "synchronous unless they have to wait": each returns a state or a promise
+ * of one, and {@link then} continues synchronously when it can. A task that is plain synchronous
+ * code with no handlers or persistence therefore runs without creating a single promise, which is
+ * what keeps the engine at a few microseconds per task.
  * @module
  */
 import { randomUUID } from "node:crypto";
@@ -20,15 +26,15 @@ import { InputValidationError } from "../errors";
 import { formatValidationErrors } from "../core/task-options";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
-import { childContext, currentContext, runWithContext, RunContext } from "./context";
+import { currentContext, runWithContext, RunContext } from "./context";
 import { rootLogger } from "./logging";
+import { afterSuccess, beforeRun, PersistenceContext, usesPersistence } from "./persistence";
 import { ENDRUN, StateSignal } from "./signals";
 import {
   Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State, Success,
   TimedOut, TriggerFailed, ValidationFailed,
 } from "./state";
-import { afterSuccess, beforeRun, PersistenceContext } from "./persistence";
-import { formatContextTemplate, dateContext } from "./templates";
+import { dateContext, formatContextTemplate } from "./templates";
 
 /** Options of a TaskRunner. */
 export interface TaskRunnerOptions {
@@ -54,8 +60,23 @@ export interface TaskRunOptions {
   isMappedParent?: boolean;
 }
 
+type Sync<T> = T | Promise<T>;
+
+/** Continues with `f` at once when `x` is a value, after it resolves when it is a promise. */
+function then<T, U>(x: Sync<T>, f: (v: T) => Sync<U>): Sync<U> {
+  return x instanceof Promise ? x.then(f) : f(x);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as PromiseLike<unknown>).then === "function";
+}
+
 const START_MESSAGE = "Starting task run.";
+/** The Running state of unobserved runs: nobody can see it, so one instance serves them all. */
+const RUNNING = new Running(START_MESSAGE);
 const NO_SIGNAL = new AbortController().signal;
+const EMPTY_UPSTREAM: Map<Edge, State> = new Map();
+const TIMED_OUT = Symbol("timed out");
 
 /** Runs one task through Prefect 1's pipeline. */
 export class TaskRunner {
@@ -69,70 +90,85 @@ export class TaskRunner {
     this.flowResult = opts.flowResult;
   }
 
-  /** Runs the task once and returns its new state. Never throws for a task's failure. */
-  async run(opts: TaskRunOptions = {}): Promise<State> {
-    const ctx = this.#initContext(opts);
+  /** Runs the task once and returns its new state. A task's failure is a state, never a rejection. */
+  run(opts: TaskRunOptions = {}): Promise<State> {
+    const out = this.runInContext(opts, currentContext() ?? standaloneContext());
+    return out instanceof Promise ? out : Promise.resolve(out);
+  }
+
+  /** @internal Runs with `parent` as the parent context; synchronous when the task and its handlers are. */
+  runInContext(opts: TaskRunOptions, parent: RunContext): Sync<State> {
+    const ctx = this.#initContext(opts, parent);
     return runWithContext(ctx, () => this.#pipeline(opts, ctx));
   }
 
-  /** Step 1: the task run's context (inherits the flow run's, when there is one). */
-  #initContext(opts: TaskRunOptions): RunContext {
+  /** Step 1: the task run's context, a child of the flow run's (or of a standalone one). */
+  #initContext(opts: TaskRunOptions, parent: RunContext): RunContext {
     const task = this.task;
-    const parent = currentContext() ?? standaloneContext();
-    const own: RunContext = opts.context ? { ...opts.context } : {};
+    // Built by plain property writes on a child of the parent: object spreads here cost microseconds.
+    const ctx = Object.create(parent) as RunContext;
+    const given = opts.context;
+    if (given) for (const k in given) ctx[k] = given[k];
     const state = opts.state;
-    const mapIndex = own.mapIndex ?? (parent.mapIndex as number | undefined);
-    own.taskName = task.name;
-    own.taskFullName = mapIndex === undefined ? task.name : `${task.name}[${mapIndex}]`;
-    own.taskTags = task.tags;
-    own.taskRunId ??= randomUUID();
-    if (own.taskSlug === undefined && parent.taskSlug === undefined) own.taskSlug = task.slug ?? task.name;
-    if (state instanceof Retrying) own.taskRunCount = state.runCount + 1;
-    else own.taskRunCount ??= (state?.context?.taskRunCount as number | undefined) ?? 1;
-    if (state instanceof Resume || (state instanceof Paused && state.startTime !== null && state.startTime.getTime() <= Date.now())) own.resume = true;
+    const mapIndex = ctx.mapIndex as number | undefined;
+    ctx.taskName = task.name;
+    ctx.taskFullName = mapIndex === undefined ? task.name : `${task.name}[${mapIndex}]`;
+    ctx.taskTags = task.tags;
+    if (ctx.taskRunId === undefined) ctx.taskRunId = randomUUID();
+    if (ctx.taskSlug === undefined) ctx.taskSlug = task.slug ?? task.name;
+    if (state instanceof Retrying) ctx.taskRunCount = state.runCount + 1;
+    else if (!(given && given.taskRunCount !== undefined)) ctx.taskRunCount = (state?.context?.taskRunCount as number | undefined) ?? 1;
+    if (state instanceof Resume || (state instanceof Paused && state.startTime !== null && state.startTime.getTime() <= Date.now())) ctx.resume = true;
     const loop = state?.context;
     if (loop && loop.taskLoopCount !== undefined) {
-      own.taskLoopCount = loop.taskLoopCount as number;
-      own.taskLoopResult = loop.taskLoopResult;
+      ctx.taskLoopCount = loop.taskLoopCount as number;
+      ctx.taskLoopResult = loop.taskLoopResult;
     }
-    return childContext(parent, own);
+    return ctx;
   }
 
-  async #pipeline(opts: TaskRunOptions, ctx: RunContext): Promise<State> {
-    let state = opts.state ?? new Pending();
-    const logger = ctx.logger;
-    const info = logger !== undefined && logger.isLevelEnabled("info");
-    if (info) logger!.info(`Task '${ctx.taskFullName}': Starting task run...`);
+  #pipeline(opts: TaskRunOptions, ctx: RunContext): Sync<State> {
+    const info = ctx._logInfo ?? ctx.logger?.isLevelEnabled("info") ?? false;
+    if (info) ctx.logger!.info(`Task '${ctx.taskFullName}': Starting task run...`);
+    const unexpected = (err: unknown): State =>
+      err instanceof ENDRUN
+        ? err.state
+        : new Failed({ message: `Task '${ctx.taskFullName}': Unexpected error while running task: ${describe(err)}`, result: err as Error });
+    const done = (state: State): State => {
+      if (info) ctx.logger!.info(`Task '${ctx.taskFullName}': Finished task run for task with final state: '${state.type}'`);
+      return state;
+    };
+    let out: Sync<State>;
     try {
-      state = await this.#stages(state, opts, ctx);
+      out = this.#stages(opts.state ?? new Pending(), opts, ctx);
     } catch (err) {
-      if (err instanceof ENDRUN) state = err.state;
-      else state = new Failed({ message: `Task '${ctx.taskFullName}': Unexpected error while running task: ${describe(err)}`, result: err as Error });
+      return done(unexpected(err));
     }
-    if (info) logger!.info(`Task '${ctx.taskFullName}': Finished task run for task with final state: '${state.type}'`);
-    return state;
+    return out instanceof Promise ? out.then(done, (err) => done(unexpected(err))) : done(out);
   }
 
-  async #stages(initial: State, opts: TaskRunOptions, ctx: RunContext): Promise<State> {
+  /** Steps 2–6. */
+  #stages(state: State, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
     const task = this.task;
-    let state = initial;
     const upstream = opts.upstreamStates ?? EMPTY_UPSTREAM;
-
-    // 2. ready? Pending (and its kinds), Mapped (to regenerate children) and Cached (to revalidate) go on.
+    // 2. ready? Pending (and its kinds), Cached (to revalidate) and a Mapped parent (to regenerate children) go on.
     if (!(state instanceof Pending || state instanceof Cached || (state instanceof Mapped && opts.isMappedParent))) return state;
     // 3. start time
     if (state instanceof Scheduled && !ctx.resume && (state.startTime === null || state.startTime.getTime() > Date.now())) return state;
-    // 4. upstream finished, then upstream skipped
+    // 4. upstream finished, then upstream skipped (children of a Mapped upstream count on a plain edge)
     let anySkipped = false;
+    let anyDropped = false;
     for (const [edge, s] of upstream) {
       if (s instanceof Mapped && !edge.mapped) {
         for (const c of s.mapStates) {
           if (!c || !c.isFinished()) return state;
           if (c instanceof Skipped) anySkipped = true;
+          if (c.resultDropped) anyDropped = true;
         }
       } else {
-        if (!(s.isFinished())) return state;
+        if (!s.isFinished()) return state;
         if (s instanceof Skipped) anySkipped = true;
+        if (s.resultDropped) anyDropped = true;
       }
     }
     if (anySkipped && task.skipOnUpstreamSkip) {
@@ -140,57 +176,60 @@ export class TaskRunner {
         message: "Upstream task was skipped; if this was not the intended behavior, consider changing `skipOnUpstreamSkip: false` for this task.",
       }), ctx);
     }
-    // 5. inputs
-    const inputs = await this.#inputs(upstream, opts.constants);
-    // 6. mapping parent: decide the children; the parent never runs its trigger or its body.
-    if (opts.isMappedParent) return this.#change(state, readyToMap(state, upstream), ctx);
+    // 5. inputs (values dropped from memory are read back from storage)
+    const inputs = anyDropped ? readInputsAsync(upstream, opts.constants) : readInputs(upstream, opts.constants);
+    // 6. a mapping parent decides its children and stops: it never runs its trigger or body.
+    if (opts.isMappedParent) return then(inputs, () => this.#change(state, readyToMap(state, upstream), ctx));
+    return then(inputs, (values) => this.#prepare(state, upstream, values, opts, ctx));
+  }
+
+  /** Steps 7–10. */
+  #prepare(state: State, upstream: Map<Edge, State>, inputs: Record<string, unknown>, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
+    const task = this.task;
     // 7. run name
     if (task.taskRunName !== undefined) ctx.taskRunName = formatContextTemplate(task.taskRunName, ctx, inputs);
     // 8. target / cache
-    const persistence: PersistenceContext = { task, ctx, inputs, flowResult: this.flowResult };
-    const cached = await beforeRun(state, persistence);
-    if (cached && cached !== state) state = await this.#change(state, cached, ctx);
-    // 9. trigger (it runs for a Cached state too)
-    const triggered = this.#trigger(upstream);
-    if (triggered) return this.#change(state, triggered, ctx);
-    // 10. running: only from Pending (a valid Cached state stops here)
-    if (!(state instanceof Pending)) return state;
-    state = await this.#change(state, new Running(START_MESSAGE), ctx);
-    if (!(state instanceof Running)) return state;
-    // 11. run
-    let outcome = await this.#runTask(inputs, ctx);
-    if (outcome instanceof Success && !(outcome instanceof Skipped) && !(outcome instanceof Cached)) {
-      outcome = await afterSuccess(outcome, persistence);
-    }
-    state = await this.#change(state, outcome, ctx);
-    // 12. retry, then loop
-    if (state instanceof Failed && !(state instanceof TriggerFailed)) {
-      const retry = this.#retryState(state, ctx);
-      if (retry) state = await this.#change(state, retry, ctx);
-    }
-    if (state instanceof Looped) {
-      const loopCount = (ctx.taskLoopCount ?? 1) + 1;
-      ctx.taskLoopCount = loopCount;
-      ctx.taskLoopResult = state.result;
-      state = await this.#change(state, new Pending({ message: "Looping", context: { taskLoopCount: loopCount, taskLoopResult: state.result } }), ctx);
-      return this.#stages(state, opts, ctx);
-    }
-    return state;
+    const persistence: PersistenceContext | undefined = usesPersistence(task, state, ctx)
+      ? { task, ctx, inputs, flowResult: this.flowResult }
+      : undefined;
+    const checked = persistence
+      ? beforeRun(state, persistence).then((c) => (c && c !== state ? this.#change(state, c, ctx) : state))
+      : state;
+    return then(checked, (current) => {
+      // 9. trigger (it runs for a Cached state too)
+      const stop = this.#trigger(upstream);
+      if (stop) return this.#change(current, stop, ctx);
+      // 10. running: only from Pending (a valid Cached state stops here)
+      if (!(current instanceof Pending)) return current;
+      if (!this.#observed()) return this.#execute(RUNNING, inputs, persistence, opts, ctx);
+      return then(this.#change(current, new Running(START_MESSAGE), ctx), (running) =>
+        running instanceof Running ? this.#execute(running, inputs, persistence, opts, ctx) : running,
+      );
+    });
   }
 
-  /** Reads every upstream value (fetching dropped ones back from storage) and adds constants. */
-  async #inputs(upstream: Map<Edge, State>, constants: Readonly<Record<string, unknown>> | undefined): Promise<Record<string, unknown>> {
-    const inputs: Record<string, unknown> = constants ? { ...constants } : {};
-    for (const [edge, s] of upstream) {
-      if (edge.key === undefined) continue;
-      let value: unknown;
-      if (s instanceof Mapped && !edge.mapped) {
-        value = await Promise.all(s.mapStates.map((c) => valueOf(c)));
-      } else value = await valueOf(s);
-      if (edge.flattened && !edge.mapped) value = flattenOnce(value);
-      inputs[edge.key] = value;
-    }
-    return inputs;
+  /** Steps 11–12. */
+  #execute(running: State, inputs: Record<string, unknown>, persistence: PersistenceContext | undefined, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
+    const outcome = then(this.#runTask(inputs, ctx), (o) =>
+      persistence && o instanceof Success && !(o instanceof Skipped) && !(o instanceof Cached) ? afterSuccess(o, persistence) : o,
+    );
+    return then(outcome, (o) =>
+      then(this.#change(running, o, ctx), (state) => {
+        // 12. retry, then loop
+        if (state instanceof Failed && !(state instanceof TriggerFailed)) {
+          const retry = this.#retryState(state, ctx);
+          if (retry) return this.#change(state, retry, ctx);
+        }
+        if (state instanceof Looped) {
+          const loopCount = (ctx.taskLoopCount ?? 1) + 1;
+          ctx.taskLoopCount = loopCount;
+          ctx.taskLoopResult = state.result;
+          const next = new Pending({ message: "Looping", context: { taskLoopCount: loopCount, taskLoopResult: state.result } });
+          return then(this.#change(state, next, ctx), (pending) => this.#stages(pending, opts, ctx));
+        }
+        return state;
+      }),
+    );
   }
 
   /** Step 9: the trigger. Returns a state to stop with, or undefined to run. */
@@ -204,32 +243,35 @@ export class TaskRunner {
     }
   }
 
-  /** Step 11: calls `run` (validated inputs, timeout, signals) and turns the outcome into a state. */
-  async #runTask(inputs: Record<string, unknown>, ctx: RunContext): Promise<State> {
-    const task = this.task;
-    const meta = task.classMeta;
-    if (meta.inputsClass) {
-      const invalid = await validateInputs(task, meta.inputsClass, inputs);
-      if (invalid) return invalid;
+  /** Step 11: validates inputs, calls `run` (with its timeout), and turns the outcome into a state. */
+  #runTask(inputs: Record<string, unknown>, ctx: RunContext): Sync<State> {
+    const inputsClass = this.task.classMeta.inputsClass;
+    if (inputsClass) {
+      return validateInputs(this.task, inputsClass, inputs).then((invalid) => invalid ?? this.#call(inputs, ctx));
     }
+    return this.#call(inputs, ctx);
+  }
+
+  #call(inputs: Record<string, unknown>, ctx: RunContext): Sync<State> {
+    const task = this.task;
     const timeout = task.timeout;
     let controller: AbortController | undefined;
     if (timeout !== undefined) {
       controller = new AbortController();
       ctx.signal = controller.signal;
     } else if (ctx.signal === undefined) ctx.signal = NO_SIGNAL;
+    let value: unknown;
     try {
-      let value: unknown = task.run(inputs as never);
-      if (value instanceof Promise || (value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function")) {
-        value = timeout === undefined ? await value : await withTimeout(value as Promise<unknown>, timeout, controller!);
-      }
-      return new Success({ message: "Task run succeeded.", result: value });
+      value = task.run(inputs as never);
     } catch (err) {
-      if (err === TIMED_OUT) return new TimedOut({ message: `Task timed out during execution (after ${timeout} ms).`, result: new Error(`Task '${ctx.taskFullName}' timed out after ${timeout} ms`) });
-      if (err instanceof StateSignal) return err.state;
-      if (err instanceof ENDRUN) return err.state;
-      return new Failed({ message: `Error during execution of task: ${describe(err)}`, result: err as Error });
+      return outcomeOfError(err, ctx, timeout);
     }
+    if (!isThenable(value)) return new Success({ message: "Task run succeeded.", result: value });
+    const awaited = timeout === undefined ? Promise.resolve(value) : withTimeout(value, timeout, controller!);
+    return awaited.then(
+      (v) => new Success({ message: "Task run succeeded.", result: v }),
+      (err) => outcomeOfError(err, ctx, timeout),
+    );
   }
 
   /** Step 12: a retryable failure becomes Retrying, with its start time and run count. */
@@ -250,41 +292,87 @@ export class TaskRunner {
   }
 
   /**
-   * A state change: the task's handlers (and `onFailure`), then the runner's, each may replace the
-   * new state. A handler that throws fails the task with a message naming the handler's error.
+   * A state change: the task's handlers (and `onFailure`), then the runner's; each may replace
+   * the new state. A handler that throws fails the task with a message naming the handler's error.
+   * Synchronous when no handler returns a promise.
    */
-  async #change(oldState: State, newState: State, ctx: RunContext): Promise<State> {
+  /** Whether any handler watches this task's state changes. */
+  #observed(): boolean {
     const task = this.task;
-    const taskHandlers = task.stateHandlers;
-    if (taskHandlers.length === 0 && this.stateHandlers.length === 0 && task.onFailure === undefined) return newState;
-    let state = newState;
-    try {
-      for (const h of taskHandlers) state = (await h(task, oldState, state)) ?? state;
-      if (task.onFailure && state.isFailed()) await task.onFailure(task, state);
-      for (const h of this.stateHandlers) state = (await h(task, oldState, state)) ?? state;
-    } catch (err) {
-      if (err instanceof StateSignal) return err.state;
-      if (err instanceof ENDRUN) return err.state;
+    return task.stateHandlers.length > 0 || this.stateHandlers.length > 0 || task.onFailure !== undefined;
+  }
+
+  #change(oldState: State, newState: State, ctx: RunContext): Sync<State> {
+    if (!this.#observed()) return newState;
+    const task = this.task;
+    const handlers = task.stateHandlers;
+    const runnerHandlers = this.stateHandlers;
+    const all: Array<(s: State) => unknown> = [];
+    for (const h of handlers) all.push((s) => h(task, oldState, s));
+    if (task.onFailure) all.push((s) => (s.isFailed() ? then(task.onFailure!(task, s) as Sync<void>, () => undefined) : undefined));
+    for (const h of runnerHandlers) all.push((s) => h(task, oldState, s));
+    const fail = (err: unknown): State => {
+      if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
       ctx.logger?.error({ err }, `Task '${ctx.taskFullName}': Unexpected error while calling state handlers: ${describe(err)}`);
       return new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error });
-    }
-    return state;
+    };
+    const step = (i: number, state: State): Sync<State> => {
+      if (i === all.length) return state;
+      let r: unknown;
+      try {
+        r = all[i]!(state);
+      } catch (err) {
+        return fail(err);
+      }
+      if (r instanceof Promise) return r.then((v: State | void) => step(i + 1, v ?? state), fail);
+      return step(i + 1, (r as State | undefined) ?? state);
+    };
+    return step(0, newState);
   }
 }
-
-const EMPTY_UPSTREAM: Map<Edge, State> = new Map();
-const TIMED_OUT = Symbol("timed out");
 
 function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
 
-async function valueOf(s: State): Promise<unknown> {
-  return s.resultDropped ? s.fetchResult({ raiseOnFailure: false }) : s.result;
+function outcomeOfError(err: unknown, ctx: RunContext, timeout: number | undefined): State {
+  if (err === TIMED_OUT) {
+    return new TimedOut({
+      message: `Task timed out during execution (after ${timeout} ms).`,
+      result: new Error(`Task '${ctx.taskFullName}' timed out after ${timeout} ms`),
+    });
+  }
+  if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
+  return new Failed({ message: `Error during execution of task: ${describe(err)}`, result: err as Error });
 }
 
-/** One level of nesting removed; a non-iterable item is kept as is. */
+/** Step 5: `{ key: value }` for every keyed upstream edge, plus the constants. */
+function readInputs(upstream: Map<Edge, State>, constants: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const inputs: Record<string, unknown> = constants ? { ...constants } : {};
+  for (const [edge, s] of upstream) {
+    if (edge.key === undefined) continue;
+    let value = s instanceof Mapped && !edge.mapped ? s.mapStates.map((c) => c.result) : s.result;
+    if (edge.flattened && !edge.mapped) value = flattenOnce(value);
+    inputs[edge.key] = value;
+  }
+  return inputs;
+}
+
+/** Step 5 when some upstream value was dropped from memory and must be read back. */
+async function readInputsAsync(upstream: Map<Edge, State>, constants: Readonly<Record<string, unknown>> | undefined): Promise<Record<string, unknown>> {
+  const inputs: Record<string, unknown> = constants ? { ...constants } : {};
+  const valueOf = (s: State) => (s.resultDropped ? s.fetchResult({ raiseOnFailure: false }) : s.result);
+  for (const [edge, s] of upstream) {
+    if (edge.key === undefined) continue;
+    let value = s instanceof Mapped && !edge.mapped ? await Promise.all(s.mapStates.map(valueOf)) : await valueOf(s);
+    if (edge.flattened && !edge.mapped) value = flattenOnce(value);
+    inputs[edge.key] = value;
+  }
+  return inputs;
+}
+
+/** One level of nesting removed; an item that is not an array is kept as is. */
 export function flattenOnce(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
   const out: unknown[] = [];
@@ -301,16 +389,13 @@ function readyToMap(state: State, upstream: Map<Edge, State>): State {
   let anyMappedSuccess = false;
   let n = Infinity;
   for (const [edge, s] of upstream) {
-    if (!edge.mapped) continue;
-    if (!s.isSuccessful()) continue;
+    if (!edge.mapped || !s.isSuccessful()) continue;
     anyMappedSuccess = true;
     if (s instanceof Mapped) n = Math.min(n, s.nMapStates);
     else {
       const value = edge.flattened ? flattenOnce(s.result) : s.result;
-      if (!Array.isArray(value) && !(typeof value === "string")) {
-        return new Failed({ message: "At least one upstream state has an unmappable result." });
-      }
-      n = Math.min(n, (value as ArrayLike<unknown>).length);
+      if (!Array.isArray(value)) return new Failed({ message: "At least one upstream state has an unmappable result." });
+      n = Math.min(n, value.length);
     }
   }
   if (upstream.size > 0 && !anyMappedSuccess) return new Failed({ message: "No upstream states can be mapped over." });
@@ -326,7 +411,7 @@ async function validateInputs(task: AnyTask, cls: new () => object, inputs: Reco
   return new ValidationFailed({ message, result: err });
 }
 
-function withTimeout(p: Promise<unknown>, ms: number, controller: AbortController): Promise<unknown> {
+function withTimeout(p: PromiseLike<unknown>, ms: number, controller: AbortController): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       controller.abort(new Error(`timed out after ${ms} ms`));
@@ -341,5 +426,11 @@ function withTimeout(p: Promise<unknown>, ms: number, controller: AbortControlle
 
 /** The context a TaskRunner used outside any flow run inherits: dates, empty parameters, a container. */
 function standaloneContext(): RunContext {
-  return { parameters: {}, checkpointing: false, ...dateContext(new Date()), container: rootContainer.createChildContainer(), logger: rootLogger() };
+  return {
+    parameters: {},
+    checkpointing: false,
+    ...dateContext(new Date()),
+    container: rootContainer.createChildContainer(),
+    logger: rootLogger(),
+  };
 }

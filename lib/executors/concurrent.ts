@@ -17,6 +17,7 @@ export interface ConcurrentExecutorOptions {
 /** Overlaps async task runs in this process (up to `maxConcurrency` at once). */
 export class ConcurrentExecutor implements Executor {
   readonly name = "concurrent";
+  readonly inProcess = true;
   readonly maxConcurrency: number;
   constructor(opts: ConcurrentExecutorOptions = {}) {
     const n = opts.maxConcurrency ?? Infinity;

@@ -32,6 +32,11 @@ export interface Executor {
   readonly name: string;
   /** How many task runs the flow runner may have in flight at once. */
   readonly maxConcurrency: number;
+  /**
+   * True when task runs happen in this process: the flow runner then runs them itself (without
+   * `submit`), which lets synchronous tasks finish without a promise.
+   */
+  readonly inProcess?: boolean;
   /** Called once before a flow run uses the executor. */
   start?(): Promise<void> | void;
   /** Called once after the flow run; releases threads, connections, ... */

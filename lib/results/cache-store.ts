@@ -30,6 +30,14 @@ export interface CacheEntry {
   document: ResultDocument;
 }
 
+/** What {@link CacheStore.getValue} returns: the decoded value and its entry. */
+export interface CachedValue {
+  /** The cached value, deserialized. */
+  value: unknown;
+  /** The entry it came from. */
+  entry: CacheEntry;
+}
+
 /** Options of {@link CacheStore.putValue}. */
 export interface PutValueOptions {
   /** The task that computed the value. */
@@ -81,7 +89,7 @@ export class CacheStore {
   }
 
   /** The value cached under `key` with its entry, or `undefined` (see {@link get}). */
-  async getValue(key: string, now: number = Date.now()): Promise<{ value: unknown; entry: CacheEntry } | undefined> {
+  async getValue(key: string, now: number = Date.now()): Promise<CachedValue | undefined> {
     const entry = await this.get(key, now);
     if (!entry) return undefined;
     return { value: fromDocument(entry.document, this.fileFor(key)), entry };

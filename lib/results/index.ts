@@ -20,7 +20,7 @@ export type { LocalResultOptions } from "./local-result";
 export { ConstantResult, InlineResult } from "./inline-result";
 export type { ConstantResultOptions, InlineResultOptions } from "./inline-result";
 export { CacheStore } from "./cache-store";
-export type { CacheEntry, PutValueOptions } from "./cache-store";
+export type { CacheEntry, CachedValue, PutValueOptions } from "./cache-store";
 export { RunJournal, defaultRunsDir } from "./run-journal";
 export type { JournalEntry, JournalRecord } from "./run-journal";
 export { flowsmithHome, flowsmithVersion } from "./home";
