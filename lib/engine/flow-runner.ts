@@ -20,6 +20,9 @@ import { Constant } from "../core/constants";
 import { Parameter } from "../core/parameter";
 import type { Executor, TaskRunRequest } from "../executors/executor";
 import { LocalExecutor } from "../executors/local";
+import { RunError } from "../errors";
+import { defaultRunsDir, RunJournal } from "../results/run-journal";
+import { JOURNAL_KEY } from "./persistence";
 import { childContext, RunContext, runWithContext } from "./context";
 import { rootLogger } from "./logging";
 import { planOf, Plan, PlanNode } from "./plan";
@@ -45,6 +48,17 @@ export interface FlowRunOptions {
   flowRunName?: string | ((ctx: RunContext) => string);
   /** The tsyringe container `@Resource` properties resolve from (a child is made per run). @default the global container */
   container?: DependencyContainer;
+  /**
+   * This run's id (`context.flowRunId`). A run that checkpoints keeps a journal of every
+   * successful task under `FLOWSMITH_HOME/runs/<runId>.jsonl`. @default a random UUID
+   */
+  runId?: string;
+  /**
+   * Resume an earlier run that checkpointed (and maybe crashed): every task (and mapped child)
+   * whose success that run journaled gets its value back and is not run again; the rest run.
+   * The resumed run keeps the same id and journal, and checkpoints.
+   */
+  resumeFrom?: string;
 }
 
 /** Options of `FlowRunner.run`. */
@@ -72,9 +86,18 @@ export class FlowRunner {
 
   /** Runs the flow and returns its final state (`result`: a Map of every task to its state). */
   async run(opts: FlowRunnerRunOptions = {}): Promise<State> {
-    const flow = this.flow;
     const ctx = this.#flowContext(opts);
     const logger = ctx.logger as Logger;
+    const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
+    try {
+      return await this.#run(opts, ctx, logger, journal);
+    } finally {
+      journal?.close();
+    }
+  }
+
+  async #run(opts: FlowRunnerRunOptions, ctx: RunContext, logger: Logger, journal: RunJournal | undefined): Promise<State> {
+    const flow = this.flow;
     let state = opts.state ?? new Pending();
     if (state.isFinished()) return state;
     if (state instanceof Scheduled && state.startTime && state.startTime.getTime() > Date.now()) return state;
@@ -93,7 +116,8 @@ export class FlowRunner {
         const executor: Executor = opts.executor ?? flow.options.executor ?? new LocalExecutor();
         await executor.start?.();
         try {
-          const run = new PlanRun(plan, this, executor, ctx, opts);
+          const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
+          const run = new PlanRun(plan, this, executor, ctx, opts, resumed);
           taskStates = await run.execute();
         } finally {
           await executor.shutdown?.();
@@ -123,7 +147,11 @@ export class FlowRunner {
     Object.assign(parameters, opts.parameters ?? {});
     const rawDate = userCtx.date;
     const date = rawDate instanceof Date ? rawDate : typeof rawDate === "string" && !Number.isNaN(Date.parse(rawDate)) ? new Date(rawDate) : new Date();
-    const flowRunId = (userCtx.flowRunId as string | undefined) ?? randomUUID();
+    const flowRunId = opts.resumeFrom ?? opts.runId ?? (userCtx.flowRunId as string | undefined) ?? randomUUID();
+    if (opts.resumeFrom !== undefined) {
+      if (!RunJournal.exists(opts.resumeFrom)) throw new RunError(`Cannot resume flow run ${JSON.stringify(opts.resumeFrom)} of ${flow}: it has no journal in ${defaultRunsDir()} (only runs that checkpoint keep one)`);
+      userCtx.checkpointing = true;
+    }
     const ctx: RunContext = {
       ...dateContext(date),
       scheduledStartTime: new Date(),
@@ -134,6 +162,7 @@ export class FlowRunner {
       parameters,
       container: (opts.container ?? rootContainer).createChildContainer(),
     };
+    if (ctx.checkpointing === true) ctx[JOURNAL_KEY] = RunJournal.open(flowRunId);
     const nameTemplate = opts.flowRunName ?? flow.options.flowRunName;
     ctx.flowRunName = nameTemplate ? formatContextTemplate(nameTemplate, ctx) : (userCtx.flowRunName as string | undefined) ?? flowRunId;
     const flowLogger = rootLogger().child({ flow: flow.name, flowRun: ctx.flowRunName });
@@ -251,6 +280,8 @@ class PlanRun {
     readonly executor: Executor,
     readonly ctx: RunContext,
     readonly opts: FlowRunnerRunOptions,
+    /** States recovered from a crashed run's journal, by `slug` / `slug[i]`. */
+    readonly resumed: Map<string, State> | undefined = undefined,
   ) {
     this.#max = Math.max(1, executor.maxConcurrency);
     this.#runs = plan.nodes.map((node) => ({
@@ -267,7 +298,7 @@ class PlanRun {
         const given = this.opts.taskStates;
         for (const r of this.#runs) {
           const task = r.node.task;
-          let start = given?.get(task);
+          let start = given?.get(task) ?? this.resumed?.get(r.node.slug);
           if (task.resourceRole !== undefined && task.resourceRole !== "init" && start?.isFinished() && !start.isCached()) start = undefined;
           if (start === undefined && task instanceof Constant) start = new Success({ result: task.value });
           if (start && start.isFinished() && !start.isCached() && !(start instanceof Mapped && r.node.mapped)) {
@@ -431,7 +462,7 @@ class PlanRun {
     this.#settleParent(r, false);
     if (n === 0) return this.#settleFully(r);
     for (const c of r.children) {
-      const start = previous[c.index];
+      const start = previous[c.index] ?? this.resumed?.get(RunJournal.keyOf(r.node.slug, c.index));
       if (c.pending === 0) this.#enqueue({ run: r, child: c, state: start ?? new Pending() });
       else c.state = start;
     }
@@ -464,6 +495,15 @@ class PlanRun {
 
 function unexpected(err: unknown): State {
   return new Failed({ message: `Unexpected error while running task: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
+}
+
+/** The successful states a journal recorded, by `slug` / `slug[i]`. */
+function resumedStates(journal: RunJournal): Map<string, State> {
+  const out = new Map<string, State>();
+  for (const [key, entry] of journal.load()) {
+    out.set(key, new Success({ message: "Task run succeeded (recovered from the run journal).", result: journal.value(entry) }));
+  }
+  return out;
 }
 
 /** A state that will run again later (a retry, a timed pause) or waits for a resume. */
