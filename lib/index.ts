@@ -36,6 +36,8 @@ export type { Trigger, SomeOptions } from "./engine/triggers";
 export { context } from "./engine/context";
 export type { RunContext, TaskRunContext, ContextView } from "./engine/context";
 export { FlowRunner } from "./engine/flow-runner";
+export { TaskRunner } from "./engine/task-runner";
+export type { TaskRunnerOptions, TaskRunOptions } from "./engine/task-runner";
 export type { FlowRunOptions } from "./engine/flow-runner";
 
 export type { Executor, TaskRunRequest } from "./executors/executor";
@@ -43,5 +45,11 @@ export { LocalExecutor } from "./executors/local";
 export { ConcurrentExecutor } from "./executors/concurrent";
 export type { ConcurrentExecutorOptions } from "./executors/concurrent";
 
-export { Result } from "./results/result";
-export type { CacheValidator } from "./engine/cache-validators";
+export * from "./results";
+
+export * from "./tasks";
+
+export { isSerializable, checkSerializable, assertSerializable, findFlowModule } from "./utilities/serializable";
+export type { SerializationReport, SerializationProblem } from "./utilities/serializable";
+export { getLogger, configureLogging, rootLogger } from "./engine/logging";
+export type { LoggingOptions } from "./engine/logging";
