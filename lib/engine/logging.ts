@@ -61,3 +61,26 @@ export function getLogger(name?: string): Logger {
   if (!l) named.set(name, (l = rootLogger().child({ name: `flowsmith.${name}` })));
   return l;
 }
+
+let stdoutRedirected = false;
+
+/**
+ * @internal Routes `process.stdout` writes made inside a run of a task with `logStdout: true` to
+ * that task's logger at `info` (blank lines dropped). Installed once, the first time such a task
+ * runs; writes outside those runs go to standard output untouched.
+ */
+export function redirectStdoutOfLoggingTasks(): void {
+  if (stdoutRedirected) return;
+  stdoutRedirected = true;
+  const original = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  process.stdout.write = function write(chunk: unknown, ...rest: unknown[]): boolean {
+    const ctx = currentContext();
+    if (!ctx || ctx._logStdout !== true) return original(chunk, ...rest);
+    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
+    const logger = (ctx.logger as Logger | undefined) ?? rootLogger();
+    for (const line of text.split("\n")) if (line.trim()) logger.info(line);
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    if (cb) process.nextTick(cb);
+    return true;
+  } as typeof process.stdout.write;
+}

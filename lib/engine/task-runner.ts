@@ -27,7 +27,7 @@ import { formatValidationErrors } from "../core/task-options";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { currentContext, runWithContext, RunContext } from "./context";
-import { rootLogger } from "./logging";
+import { redirectStdoutOfLoggingTasks, rootLogger } from "./logging";
 import { afterSuccess, beforeRun, PersistenceContext, usesPersistence } from "./persistence";
 import { ENDRUN, StateSignal } from "./signals";
 import {
@@ -114,6 +114,10 @@ export class TaskRunner {
     ctx.taskName = task.name;
     ctx.taskFullName = mapIndex === undefined ? task.name : `${task.name}[${mapIndex}]`;
     ctx.taskTags = task.tags;
+    if (task.logStdout) {
+      ctx._logStdout = true;
+      redirectStdoutOfLoggingTasks();
+    }
     if (ctx.taskRunId === undefined) ctx.taskRunId = randomUUID();
     if (ctx.taskSlug === undefined) ctx.taskSlug = task.slug ?? task.name;
     if (state instanceof Retrying) ctx.taskRunCount = state.runCount + 1;
