@@ -76,17 +76,34 @@ function cacheStore(): CacheStore {
   return stores.store;
 }
 
+/**
+ * The key and target of a run, computed once: beforeRun and afterSuccess must agree (a user's
+ * `cacheKeyFn` or target function is called once per run, even if it has side effects or is not
+ * deterministic).
+ */
+const memo = new WeakMap<PersistenceContext, { key?: string; target?: string }>();
+function memoOf(p: PersistenceContext): { key?: string; target?: string } {
+  let m = memo.get(p);
+  if (!m) memo.set(p, (m = {}));
+  return m;
+}
+
 /** The cross-run cache key of this run, or undefined when the task has no `cacheKeyFn` (or it declines). */
 function cacheKeyOf(p: PersistenceContext): string | undefined {
   const fn = p.task.cacheKeyFn;
   if (!fn) return undefined;
+  const m = memoOf(p);
+  if ("key" in m) return m.key;
   const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
-  return key === undefined || key === null ? undefined : String(key);
+  return (m.key = key === undefined || key === null ? undefined : String(key));
 }
 
 /** The target location of this run (filled from inputs, context and parameters). */
 function targetOf(p: PersistenceContext): string | undefined {
-  return p.task.target === undefined ? undefined : formatContextTemplate(p.task.target, p.ctx, p.inputs);
+  if (p.task.target === undefined) return undefined;
+  const m = memoOf(p);
+  if ("target" in m) return m.target;
+  return (m.target = formatContextTemplate(p.task.target, p.ctx, p.inputs));
 }
 
 const durationOnly = (state: Cached) => state.cachedResultExpiration === null || state.cachedResultExpiration.getTime() > Date.now();
@@ -145,7 +162,8 @@ export async function afterSuccess(state: Success, p: PersistenceContext): Promi
     try {
       const target = targetOf(p);
       const args = templateArgs(ctx, inputs);
-      const written = target !== undefined ? await result.copy({ locationTemplate: target }).write(value, args) : await result.write(value, args);
+      // The target is already filled: a function template keeps write from filling it again (a value with braces).
+      const written = target !== undefined ? await result.copy({ locationTemplate: () => target }).write(value, args) : await result.write(value, args);
       persisted = { result: written, location: written.location! };
     } catch (err) {
       return writeFailure(task, result, err);

@@ -318,7 +318,8 @@ export class TaskRunner {
     const fail = (err: unknown): State => {
       if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
       ctx.logger?.error({ err }, `Task '${ctx.taskFullName}': Unexpected error while calling state handlers: ${describe(err)}`);
-      return new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error });
+      // As in Prefect (ENDRUN): the run stops here, Failed; no retry, loop or further step.
+      throw new ENDRUN(new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error }));
     };
     const step = (i: number, state: State): Sync<State> => {
       if (i === all.length) return state;

@@ -16,7 +16,8 @@ export type Trigger = (upstreamStates: Map<Edge, State>) => boolean;
 export function expandStates(upstreamStates: Map<Edge, State>): State[] {
   const seen = new Set<State>();
   for (const s of upstreamStates.values()) {
-    if (s instanceof Mapped && s.mapStates.length) for (const c of s.mapStates) seen.add(c);
+    // A Mapped upstream stands for its children (an empty map contributes nothing).
+    if (s instanceof Mapped) for (const c of s.mapStates) seen.add(c);
     else seen.add(s);
   }
   return [...seen];
