@@ -32,7 +32,17 @@ function build(opts: LoggingOptions = {}): Logger {
     // Loaded only when wanted: pino-pretty is a formatter, not needed for JSON output.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const prettyFactory = require("pino-pretty") as (o: object) => DestinationStream;
-    return pino(base, prettyFactory({ sync: true, colorize: true, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l", messageFormat: "{name} | {msg}" }));
+    return pino(base, prettyFactory({
+      sync: true,
+      colorize: true,
+      translateTime: "SYS:HH:MM:ss.l",
+      // One line per record: "flow › task | message"; the run's keys are in the prefix, not repeated below.
+      ignore: "pid,hostname,name,flow,flowRun,task",
+      messageFormat: (log: Record<string, unknown>, messageKey: string) => {
+        const where = [log.flow, log.task].filter((v) => v !== undefined).join(" › ");
+        return where ? `${where} | ${String(log[messageKey])}` : String(log[messageKey]);
+      },
+    }));
   }
   return pino(base, pino.destination({ dest: 1, sync: true }));
 }

@@ -62,6 +62,7 @@ function cloneProblem(value: unknown, travels = false): string | undefined {
 function briefly(message: string): string {
   const fn = /^(?:async )?function\*? ?([\w$]*)/.exec(message);
   if (fn) return `it contains a function${fn[1] ? ` (${fn[1]})` : ""}`;
+  if (/^(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*=>/.test(message) || /^class\b/.test(message)) return "it contains a function";
   const line = message.split("\n")[0]!;
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
 }
