@@ -245,6 +245,8 @@ interface NodeRun {
   unsettledChildren: number;
   /** For a flattened mapped edge out of this task: the flattened element states. */
   flat: State[] | undefined;
+  /** The state with its value read back from storage, when it was dropped from memory and is mapped over. */
+  hydrated: State | undefined;
 }
 
 interface ChildRun {
@@ -286,7 +288,7 @@ class PlanRun {
     this.#max = Math.max(1, executor.maxConcurrency);
     this.#runs = plan.nodes.map((node) => ({
       node, runner: undefined, state: undefined, pending: node.inEdges.length, parentSettled: false, fullySettled: false,
-      children: undefined, unsettledChildren: 0, flat: undefined,
+      children: undefined, unsettledChildren: 0, flat: undefined, hydrated: undefined,
     }));
   }
 
@@ -381,8 +383,8 @@ class PlanRun {
       if (!child) return u.state!; // the upstream's parent state: how many children
       return u.children?.[child.index]?.state ?? new Pending("Task state not available.");
     }
-    const whole = u.state ?? new Pending("Task state not available.");
-    if (!edge.mapped) return whole;
+    if (!edge.mapped) return u.state ?? new Pending("Task state not available.");
+    const whole = u.hydrated ?? u.state ?? new Pending("Task state not available.");
     // A mapped edge from a whole value: the parent sees the list, child i its i-th element.
     if (edge.flattened) {
       const flat = (u.flat ??= flattenStates(whole));
@@ -441,7 +443,33 @@ class PlanRun {
   }
 
   #release(d: NodeRun): void {
-    if (--d.pending === 0) this.#enqueue({ run: d, child: undefined, state: d.state ?? new Pending() });
+    if (--d.pending === 0) this.#ready(d);
+  }
+
+  /**
+   * Queues a task whose upstreams are settled. Mapping splits a value element by element, so a
+   * value that was dropped from memory (`cacheResultInMemory: false`) is read back first.
+   */
+  #ready(d: NodeRun): void {
+    const unit: Unit = { run: d, child: undefined, state: d.state ?? new Pending() };
+    const dropped = d.node.inEdges
+      .filter((pe) => pe.edge.mapped && !pe.childToChild)
+      .map((pe) => this.#runs[pe.up]!)
+      .filter((u) => u.state?.resultDropped && !u.hydrated);
+    if (!dropped.length) return this.#enqueue(unit);
+    this.#timers++;
+    Promise.all(dropped.map(async (u) => {
+      u.hydrated = u.state!.with({ result: await u.state!.fetchResult(), resultDropped: false });
+    })).then(
+      () => this.#enqueue(unit),
+      (err) => {
+        this.#inFlight++;
+        this.#completed(unit, new Failed({ message: `Could not read back an upstream value to map over: ${(err as Error)?.message ?? String(err)}`, result: err as Error }));
+      },
+    ).finally(() => {
+      this.#timers--;
+      this.#pump();
+    }).catch((err) => this.#fail(err));
   }
 
   /** A mapped parent decided its children: create them, each waiting on its upstream children. */

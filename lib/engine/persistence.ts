@@ -51,8 +51,8 @@ export function usesPersistence(task: AnyTask, state: State, ctx: RunContext): b
 }
 
 /** Whether the value must be written to the task's result. */
-function mustWrite(task: AnyTask, ctx: RunContext): boolean {
-  if (task.target !== undefined || task.cacheResultInMemory === false || task.persistResult === true) return true;
+function mustWrite(task: AnyTask, ctx: RunContext, cacheKey: string | undefined): boolean {
+  if (task.target !== undefined || task.cacheResultInMemory === false || task.persistResult === true || cacheKey !== undefined) return true;
   if (task.persistResult === false || task.checkpoint === false) return false;
   return ctx.checkpointing === true;
 }
@@ -157,7 +157,8 @@ export async function afterSuccess(state: Success, p: PersistenceContext): Promi
   const { task, ctx, inputs } = p;
   const value = state.result;
   let persisted = state.persisted;
-  if (mustWrite(task, ctx)) {
+  const key = cacheKeyOf(p);
+  if (mustWrite(task, ctx, key)) {
     const result = resultFor(p);
     try {
       const target = targetOf(p);
@@ -169,7 +170,6 @@ export async function afterSuccess(state: Success, p: PersistenceContext): Promi
       return writeFailure(task, result, err);
     }
   }
-  const key = cacheKeyOf(p);
   if (key !== undefined) {
     try {
       await cacheStore().putValue(key, value, { taskName: task.name, ttl: task.cacheExpiration, serializer: resultFor(p).serializer });
