@@ -72,11 +72,16 @@ export interface TaskFilter {
 
 type Keyed = Edge | { constant: unknown };
 
+/** The shared, frozen adjacency list of a task with no edges on that side yet. */
+const NO_EDGES: Edge[] = Object.freeze([]) as unknown as Edge[];
+
 /** What a flow keeps per task: its slug, its edges both ways, and which inputs are taken. */
 interface TaskNode {
   readonly slug: string;
-  readonly in: Edge[];
-  readonly out: Edge[];
+  /** Edges into the task ({@link NO_EDGES} until the first one: most tasks have one or two). */
+  in: Edge[];
+  /** Edges out of the task ({@link NO_EDGES} until the first one). */
+  out: Edge[];
   /** Input key → the edge or constant that feeds it (made on the first keyed input). */
   keys: Map<string, Keyed> | undefined;
 }
@@ -91,7 +96,7 @@ export class Flow {
   #nodes = new Map<AnyTask, TaskNode>();
   #constants = new Map<AnyTask, Record<string, unknown>>();
   #slugToTask = new Map<string, AnyTask>();
-  #slugOf = new Map<AnyTask, string>();
+  #slugs: { revision: number; map: Map<AnyTask, string> } | undefined;
   #slugCounters = new Map<string, number>();
   #reference: Set<AnyTask> | undefined;
   #revision = 0;
@@ -146,7 +151,12 @@ export class Flow {
   }
   /** Every task's slug in this flow. */
   get slugs(): ReadonlyMap<AnyTask, string> {
-    return this.#slugOf;
+    if (this.#slugs?.revision !== this.#revision) {
+      const map = new Map<AnyTask, string>();
+      for (const [t, node] of this.#nodes) map.set(t, node.slug);
+      this.#slugs = { revision: this.#revision, map };
+    }
+    return this.#slugs.map;
   }
   /** @internal Bumps on every change; caches compare it. */
   get revision(): number {
@@ -161,9 +171,9 @@ export class Flow {
 
   /** The slug of `task` in this flow. */
   slugOf(task: AnyTask): string {
-    const s = this.#slugOf.get(task);
-    if (s === undefined) throw new TaskNotFoundError(messages.taskNotInFlow(String(task), this.toString()));
-    return s;
+    const node = this.#nodes.get(task);
+    if (node === undefined) throw new TaskNotFoundError(messages.taskNotInFlow(String(task), this.toString()));
+    return node.slug;
   }
 
   /** The task with this slug. */
@@ -177,9 +187,8 @@ export class Flow {
     if (this.#nodes.has(task)) return task;
     const slug = this.#slugFor(task);
     this.#tasks.add(task);
-    this.#nodes.set(task, { slug, in: [], out: [], keys: undefined });
+    this.#nodes.set(task, { slug, in: NO_EDGES, out: NO_EDGES, keys: undefined });
     this.#slugToTask.set(slug, task);
-    this.#slugOf.set(task, slug);
     this.#revision++;
     if (hasCollectors() && !(task instanceof Parameter) && !(task instanceof Constant)) {
       const c = currentCollectors()[0];
@@ -226,8 +235,10 @@ export class Flow {
     const down = this.#nodes.get(downstream)!;
     if (edge.key !== undefined) (down.keys ??= new Map()).set(edge.key, edge);
     this.#edges.add(edge);
-    up.out.push(edge);
-    down.in.push(edge);
+    if (up.out === NO_EDGES) up.out = [edge];
+    else up.out.push(edge);
+    if (down.in === NO_EDGES) down.in = [edge];
+    else down.in.push(edge);
     this.#revision++;
     if (opts.validate) this.validate();
     return edge;
@@ -341,11 +352,9 @@ export class Flow {
   /** A new flow with the same tasks (shared), edges, constants, slugs and reference tasks. */
   copy(): Flow {
     const f = new Flow(this.name, { ...this.options, referenceTasks: undefined });
-    for (const t of this.#tasks) {
-      const slug = this.#slugOf.get(t)!;
+    for (const [t, { slug }] of this.#nodes) {
       f.#tasks.add(t);
-      f.#nodes.set(t, { slug, in: [], out: [], keys: undefined });
-      f.#slugOf.set(t, slug);
+      f.#nodes.set(t, { slug, in: NO_EDGES, out: NO_EDGES, keys: undefined });
       f.#slugToTask.set(slug, t);
     }
     f.#slugCounters = new Map(this.#slugCounters);
@@ -386,9 +395,7 @@ export class Flow {
     this.#nodes.delete(task);
     this.#constants.delete(task);
     this.#tasks.delete(task);
-    const slug = this.#slugOf.get(task);
-    if (slug !== undefined) this.#slugToTask.delete(slug);
-    this.#slugOf.delete(task);
+    if (node) this.#slugToTask.delete(node.slug);
     this.#revision++;
   }
 
@@ -465,7 +472,7 @@ export class Flow {
     const out: AnyTask[] = [];
     for (const t of this.#tasks) {
       if (filter.name !== undefined && t.name !== filter.name) continue;
-      if (filter.slug !== undefined && this.#slugOf.get(t) !== filter.slug) continue;
+      if (filter.slug !== undefined && this.#nodes.get(t)!.slug !== filter.slug) continue;
       if (filter.tags && !filter.tags.every((tag) => t.tags.has(tag))) continue;
       if (filter.taskType && !(t instanceof filter.taskType)) continue;
       out.push(t);
@@ -566,7 +573,7 @@ export class Flow {
    */
   toGraph(only?: Set<AnyTask>): Graph {
     const g = new Graph({ directed: true, multigraph: true });
-    for (const t of this.#tasks) if (!only || only.has(t)) g.setNode(String(t._id), { task: t, slug: this.#slugOf.get(t) });
+    for (const t of this.#tasks) if (!only || only.has(t)) g.setNode(String(t._id), { task: t, slug: this.#nodes.get(t)!.slug });
     for (const e of this.#edges) {
       if (only && !(only.has(e.upstreamTask) && only.has(e.downstreamTask))) continue;
       g.setEdge(String(e.upstreamTask._id), String(e.downstreamTask._id), e, e.key ?? `~${e.mapped ? "m" : ""}${e.flattened ? "f" : ""}`);
@@ -611,9 +618,9 @@ export class Flow {
   #hash(): string {
     const h = createHash("sha256");
     for (const t of this.sortedTasks()) {
-      h.update(`${this.#slugOf.get(t)}|${t.constructor.name}|${String((t as { fn?: unknown }).fn ?? t.run)}\n`);
+      h.update(`${this.#nodes.get(t)!.slug}|${t.constructor.name}|${String((t as { fn?: unknown }).fn ?? t.run)}\n`);
     }
-    for (const e of this.#edges) h.update(`${this.#slugOf.get(e.upstreamTask)}>${this.#slugOf.get(e.downstreamTask)}:${e.key ?? ""}:${e.mapped}:${e.flattened}\n`);
+    for (const e of this.#edges) h.update(`${this.#nodes.get(e.upstreamTask)!.slug}>${this.#nodes.get(e.downstreamTask)!.slug}:${e.key ?? ""}:${e.mapped}:${e.flattened}\n`);
     return h.digest("hex").slice(0, 16);
   }
 

@@ -30,6 +30,7 @@ export function task<In extends object = {}, Out = unknown>(fn: (inputs: In) => 
 export function task<In extends object = {}, Out = unknown>(options: TaskOptions, fn: (inputs: In) => Out): FunctionTask<In, Awaited<Out>>;
 export function task(a: unknown, b?: unknown): FunctionTask<any, any> {
   if (typeof a === "function") return new FunctionTask(a as (i: object) => unknown);
+  if (b === undefined) throw new InvalidOptionError(`task(fn) needs a function (received ${a === null ? "null" : typeof a})`);
   if (typeof b !== "function") throw new InvalidOptionError(`task(options, fn) needs a function as its second argument (received ${typeof b})`);
   return new FunctionTask(b as (i: object) => unknown, (a ?? {}) as TaskOptions);
 }

@@ -36,6 +36,11 @@ export interface ClassMeta {
   readonly hasAttributeRules: boolean;
   /** Whether validation waits until the subclass constructor has finished (`@TaskConfig`). */
   readonly deferValidation: boolean;
+  /**
+   * The most derived `@TaskConfig` class in the chain: its constructor validates the instance
+   * (once, however many configured ancestors the class has).
+   */
+  readonly validatedBy: Function | undefined;
 }
 
 const cache = new WeakMap<Function, ClassMeta>();
@@ -62,8 +67,12 @@ function compile(ctor: Function): ClassMeta {
   let inputsClass: (new () => object) | undefined;
   const resources: ResourceSpec[] = [];
   let deferValidation = false;
+  let validatedBy: Function | undefined;
   for (const c of chain) {
-    if (Reflect.getOwnMetadata(METADATA.validatesAfterConstruction, c)) deferValidation = true;
+    if (Reflect.getOwnMetadata(METADATA.validatesAfterConstruction, c)) {
+      deferValidation = true;
+      validatedBy = c;
+    }
     const own = Reflect.getOwnMetadata(METADATA.taskConfig, c) as TaskOptions | undefined;
     if (own) defaults = { ...defaults, ...own };
     const inputs = Reflect.getOwnMetadata(METADATA.inputs, c) as (new () => object) | undefined;
@@ -79,6 +88,7 @@ function compile(ctor: Function): ClassMeta {
     resources,
     hasAttributeRules: getMetadataStorage().getTargetValidationMetadatas(ctor, "", true, false).length > 0,
     deferValidation,
+    validatedBy,
   };
 }
 

@@ -218,7 +218,7 @@ export class TaskOptionsSchema implements TaskOptions {
 /** Formats class-validator errors as one message that names the owner and every bad option. */
 export function formatValidationErrors(owner: string, errors: readonly ValidationError[], what = "option"): string {
   const parts = errors.map((e) => {
-    const why = Object.values(e.constraints ?? {}).join("; ") || "is invalid";
+    const why = [...new Set(Object.values(e.constraints ?? {}))].join("; ") || "is invalid";
     return `invalid ${what} "${e.property}": ${why}`;
   });
   return `${owner}: ${parts.join(", ")}`;

@@ -12,7 +12,7 @@ import type { Unmapped } from "./annotations";
 import { classMeta, ClassMeta } from "./metadata";
 import { currentFlow, currentTags, hasScopeTags, inMappedContext } from "./scope";
 import { ContextTemplate, ErrorClass, StateHandler, TaskOptions, validateTaskOptions } from "./task-options";
-import type { MapInputs, OUTPUT, ProducesElements, TaskInputs } from "./types";
+import type { MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
 import type { CacheValidator } from "../engine/cache-validators";
 import { allSuccessful, Trigger } from "../engine/triggers";
 import type { State } from "../engine/state";
@@ -48,7 +48,8 @@ export interface Dependencies {
   validate?: boolean;
 }
 
-type InputsArgs<In, I> = {} extends I ? [inputs?: I, opts?: CallOptions] : [inputs: I, opts?: CallOptions];
+/** `(inputs, opts?)`, where `inputs` may be left out only when every input is optional. */
+type InputsArgs<I, O = CallOptions> = {} extends I ? [inputs?: I, opts?: O] : [inputs: I, opts?: O];
 
 let nextTaskId = 0;
 
@@ -68,7 +69,7 @@ export function newTaskId(): number {
  */
 export abstract class Task<In extends object = {}, Out = unknown> {
   /** @internal Phantom: the output type, for typed edges. */
-  declare readonly [OUTPUT]?: Out;
+  declare readonly [OUTPUT]?: PhantomOutput<Out>;
 
   /** @internal Identity of this instance (a copy gets a new one). */
   _id!: number;
@@ -151,8 +152,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
    * Wires this task (not a copy) into a flow with these inputs. Needs a flow: `opts.flow`, or the
    * builder scope of `Flow.build` / `flow.define`.
    */
-  bind(...args: InputsArgs<In, TaskInputs<In>>): this;
-  bind(inputs?: Record<string, unknown>, opts?: BindOptions & { mapped?: boolean }): this;
+  bind(...args: InputsArgs<TaskInputs<In>, BindOptions & { mapped?: boolean }>): this;
   bind(inputs: Record<string, unknown> = {}, opts: BindOptions & { mapped?: boolean } = {}): this {
     const flow = this.requireFlow(opts.flow, "bind");
     this.bindInto(flow, inputs, opts, opts.mapped ?? false);
@@ -160,8 +160,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
   }
 
   /** A copy of this task bound to `inputs` (Prefect's `task(...)` call). Returns the copy. */
-  call(...args: InputsArgs<In, TaskInputs<In>>): this;
-  call(inputs?: Record<string, unknown>, opts?: CallOptions): this;
+  call(...args: InputsArgs<TaskInputs<In>>): this;
   call(inputs: Record<string, unknown> = {}, opts: CallOptions = {}): this {
     const flow = this.requireFlow(opts.flow, "call");
     const copy = this.copy(opts.taskArgs);
@@ -174,15 +173,14 @@ export abstract class Task<In extends object = {}, Out = unknown> {
    * shortest). `unmapped(x)` keeps an input whole. Returns the mapped copy, which feeds a mapped
    * downstream task one element per child and a plain downstream task the whole list.
    */
-  map(...args: InputsArgs<In, MapInputs<In>>): this & ProducesElements<Out>;
-  map(inputs?: Record<string, unknown>, opts?: CallOptions): this & ProducesElements<Out>;
-  map(inputs: Record<string, unknown> = {}, opts: CallOptions = {}): this & ProducesElements<Out> {
+  map(...args: InputsArgs<MapInputs<In>>): this & ProducesElements<PhantomOutput<Out>>;
+  map(inputs: Record<string, unknown> = {}, opts: CallOptions = {}): this & ProducesElements<PhantomOutput<Out>> {
     const flow = this.requireFlow(opts.flow, "map");
     if (inMappedContext()) throw new BindError(messages.mapInMappedContext());
     const copy = this.copy({ ...opts.taskArgs });
     (copy as { nout?: number }).nout = undefined;
     copy.bindInto(flow, inputs, opts, true);
-    return copy as this & ProducesElements<Out>;
+    return copy as this & ProducesElements<PhantomOutput<Out>>;
   }
 
   /** @internal */

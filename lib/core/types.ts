@@ -12,7 +12,7 @@
  * per child, and a plain downstream (a reduce) the whole list.
  * @module
  */
-import type { EdgeAnnotation, Flattened, Unmapped } from "./annotations";
+import type { EdgeAnnotation, Flattened, MappedInput, Unmapped } from "./annotations";
 
 /** @internal Phantom key: the value a task produces. Never present at run time. */
 export declare const OUTPUT: unique symbol;
@@ -31,6 +31,12 @@ export interface ProducesElements<E> {
 }
 
 type IsLoose<T> = unknown extends T ? true : false;
+
+/**
+ * @internal The phantom output type a task carries: its `Out`, except that a task whose output is
+ * `unknown` (untyped) fits any input, as in Prefect.
+ */
+export type PhantomOutput<Out> = unknown extends Out ? any : Out;
 type PlainObject = Record<string, unknown>;
 
 /** An array or object literal whose items may be tasks (becomes a `List` / `Dict` task). */
@@ -52,6 +58,7 @@ export type CallInput<V> =
         | Literal<V>
         | (V extends readonly (infer E)[] ? ProducesElements<E> : never)
         | Flattened<any>
+        | MappedInput<readonly CallInput<V>[] | Produces<readonly V[]> | ProducesElements<V>>
         | EdgeAnnotation<Produces<V> | V>;
 
 /** What `map` accepts for an input whose single element has type `V`. */

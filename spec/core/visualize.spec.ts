@@ -17,7 +17,7 @@ const total = task(function total({ xs }: { xs: number[] }) {
 
 /** source -> inc.map(x) -> total(xs): the classic map/reduce. */
 function mapReduce() {
-  let s!: typeof src, m!: typeof inc, r!: typeof total;
+  let s!: typeof src, m!: ReturnType<typeof inc.map>, r!: typeof total;
   const flow = Flow.build("etl", () => {
     s = src.call();
     m = inc.map({ x: s });
@@ -76,8 +76,8 @@ describe("visualize: DOT", () => {
     const nested = task(function nested() {
       return [[1], [2, 3]];
     });
-    const add = task(function add({ x, y }: { x: number; y: number }) {
-      return x + y;
+    const add = task(function add({ x, y }: { x: number; y: number[] }) {
+      return x + y.length;
     });
     let n!: typeof nested, k!: typeof src, m!: typeof add;
     const flow = Flow.build("flat", () => {

@@ -1,7 +1,10 @@
 /**
  * `@TaskConfig(options)`: class-level default options for a Task subclass. Instance options win.
  * Validation of the options, and of class-validator rules on the subclass's own attributes, runs
- * once the instance is fully constructed (after the subclass constructor has set its fields).
+ * once the instance is fully constructed (after the subclass constructor has set its fields), and
+ * once only: by the most derived configured class. An undecorated subclass of a configured class is
+ * checked against the configured class's rules when that class's constructor ends (its own new
+ * rules need its own `@TaskConfig`, e.g. `@TaskConfig({})`).
  * @module
  */
 import "reflect-metadata";
@@ -29,7 +32,8 @@ export function TaskConfig(options: TaskOptions): <C extends TaskClass>(target: 
     const Configured = class extends (target as unknown as new (...args: any[]) => Task<any, any> & object as new (...args: any[]) => object) {
       constructor(...args: any[]) {
         super(...args);
-        finishConstruction(this as unknown as Task<any, any>);
+        // A configured subclass validates later, when its own fields are set.
+        if (classMeta(new.target).validatedBy === Configured) finishConstruction(this as unknown as Task<any, any>, Configured);
       }
     };
     Object.defineProperty(Configured, "name", { value: target.name });
@@ -39,8 +43,12 @@ export function TaskConfig(options: TaskOptions): <C extends TaskClass>(target: 
   };
 }
 
-/** Validates a fully constructed task: its options and its class-validator attribute rules. */
-function finishConstruction(task: Task<any, any>): void {
+/**
+ * Validates a constructed task: its options, and the class-validator attribute rules `schema`
+ * (the configured class) knows. A further undecorated subclass is seen through a view whose
+ * class is `schema`, so its fields that are not set yet are not judged.
+ */
+function finishConstruction(task: Task<any, any>, schema: Function): void {
   const owner = `Task '${task.name}'`;
   const opts: Record<string, unknown> = {};
   for (const key of TASK_OPTION_NAMES) {
@@ -48,8 +56,9 @@ function finishConstruction(task: Task<any, any>): void {
   }
   if (opts.tags instanceof Set) opts.tags = [...opts.tags];
   validateTaskOptions(owner, opts as TaskOptions);
-  if (classMeta(task.constructor).hasAttributeRules) {
-    const errors = validateSync(task, { forbidUnknownValues: false });
+  if (classMeta(schema).hasAttributeRules) {
+    const subject = task.constructor === schema ? task : Object.assign(Object.create(schema.prototype as object) as object, task);
+    const errors = validateSync(subject, { forbidUnknownValues: false });
     if (errors.length) throw new InvalidOptionError(formatValidationErrors(owner, errors, "attribute"));
   }
 }
