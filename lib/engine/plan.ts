@@ -54,35 +54,46 @@ export function planOf(flow: Flow): Plan {
 }
 
 function compile(flow: Flow): Plan {
-  flow.validate();
+  // Edges can only be made between tasks of the flow, and reference tasks are checked when set,
+  // so sorting (which names any cycle) is all the validation a run needs. One pass builds the
+  // rest: in topological order every upstream index is known before its downstream tasks.
   const order = flow.sortedTasks();
+  const n = order.length;
   const indexOf = new Map<AnyTask, number>();
-  order.forEach((t, i) => indexOf.set(t, i));
-  const mapped = order.map((t) => flow.edgesTo(t, true).some((e) => e.mapped));
-  const ins: PlanEdge[][] = order.map(() => []);
-  const outs: PlanEdge[][] = order.map(() => []);
-  for (let i = 0; i < order.length; i++) {
-    for (const edge of flow.edgesTo(order[i]!, true)) {
+  for (let i = 0; i < n; i++) indexOf.set(order[i]!, i);
+  const mapped: boolean[] = new Array(n);
+  const outs: PlanEdge[][] = new Array(n);
+  const nodes: PlanNode[] = new Array(n);
+  const constants = flow.constants;
+  for (let i = 0; i < n; i++) {
+    const task = order[i]!;
+    const edges = flow.edgesTo(task, true);
+    let isMapped = false;
+    for (const e of edges) if (e.mapped) isMapped = true;
+    mapped[i] = isMapped;
+    const inEdges: PlanEdge[] = edges.length ? new Array<PlanEdge>(edges.length) : (NO_EDGES as PlanEdge[]);
+    for (let k = 0; k < edges.length; k++) {
+      const edge = edges[k]!;
       const up = indexOf.get(edge.upstreamTask)!;
       const pe: PlanEdge = { edge, up, down: i, childToChild: edge.mapped && !edge.flattened && mapped[up]! };
-      ins[i]!.push(pe);
-      outs[up]!.push(pe);
+      inEdges[k] = pe;
+      (outs[up] ??= []).push(pe);
     }
+    nodes[i] = { index: i, task, slug: flow.slugOf(task), inEdges, outEdges: NO_EDGES, constants: constants.get(task), mapped: isMapped };
   }
-  const nodes: PlanNode[] = order.map((task, i) => ({
-    index: i,
-    task,
-    slug: flow.slugOf(task),
-    inEdges: ins[i]!,
-    outEdges: outs[i]!,
-    constants: flow.constants.get(task),
-    mapped: mapped[i]!,
-  }));
+  const terminal: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const out = outs[i];
+    if (out) (nodes[i] as { outEdges: readonly PlanEdge[] }).outEdges = out;
+    else terminal.push(i);
+  }
   return {
     revision: flow.revision,
     nodes,
     indexOf,
-    terminal: [...flow.terminalTasks()].map((t) => indexOf.get(t)!),
+    terminal,
     reference: [...flow.referenceTasks()].map((t) => indexOf.get(t)!),
   };
 }
+
+const NO_EDGES: readonly PlanEdge[] = Object.freeze([]) as readonly PlanEdge[];
