@@ -12,19 +12,27 @@ import type { Logger } from "pino";
 
 /** Every key flowsmith puts in a run's context. User keys passed in `flow.run({ context })` are there too. */
 export interface RunContext {
+  /** The running flow's name. */
   flowName?: string;
+  /** This flow run's id: `flow.run({ runId })`, the run being resumed (`resumeFrom`), or a random UUID. */
   flowRunId?: string;
+  /** This flow run's name: the flow's (or the run's) `flowRunName` template filled in. @default the flowRunId */
   flowRunName?: string;
   /** The run's parameter values by name. */
   parameters?: Record<string, unknown>;
   /** Whether results are written for every task that does not opt out. */
   checkpointing?: boolean;
+  /** The running task's name. */
   taskName?: string;
   /** `name`, or `name[i]` for the i-th child of a mapped task. */
   taskFullName?: string;
+  /** This task run's id (a random UUID unless given). */
   taskRunId?: string;
+  /** This task run's name, from the task's `taskRunName` template (when it has one). */
   taskRunName?: string;
+  /** The running task's slug: its stable id in the flow. @default the task's name (outside a flow) */
   taskSlug?: string;
+  /** The running task's tags. */
   taskTags?: ReadonlySet<string>;
   /** The child's index when the task is mapped. */
   mapIndex?: number;
@@ -36,14 +44,24 @@ export interface RunContext {
   taskLoopResult?: unknown;
   /** True when the task is being resumed after a pause. */
   resume?: boolean;
-  /** The run's date (`Date`), and the derived `YYYY-MM-DD` strings. */
+  /**
+   * The run's date, from which `today` and the other date keys derive: the `date` given in
+   * `flow.run({ context })` (a `Date` or an ISO string), else when the run started.
+   */
   date?: Date;
+  /** The run's date as `YYYY-MM-DD` (UTC). */
   today?: string;
+  /** The day before the run's date, `YYYY-MM-DD`. */
   yesterday?: string;
+  /** The day after the run's date, `YYYY-MM-DD`. */
   tomorrow?: string;
+  /** The run's date as `YYYYMMDD`. */
   todayNodash?: string;
+  /** The day before the run's date, `YYYYMMDD`. */
   yesterdayNodash?: string;
+  /** The day after the run's date, `YYYYMMDD`. */
   tomorrowNodash?: string;
+  /** When the flow run started (a `Date`). */
   scheduledStartTime?: Date;
   /** The task's (or flow's) pino logger. */
   logger?: Logger;
@@ -87,6 +105,7 @@ export function flattenContext(ctx: RunContext | undefined): Record<string, unkn
 export interface ContextView extends Readonly<RunContext> {
   /** The value of `key`, or `fallback` when it is not set (or outside a run). */
   get<K extends keyof RunContext>(key: K, fallback?: RunContext[K]): RunContext[K];
+  /** The value of any `key` (a user key, typed as `T`), or `fallback` when it is not set. */
   get<T = unknown>(key: string, fallback?: T): T;
   /** Whether `key` is set. */
   has(key: string): boolean;

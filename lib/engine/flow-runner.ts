@@ -29,7 +29,7 @@ import { planOf, Plan, PlanNode } from "./plan";
 import {
   Failed, Finished, Mapped, Paused, Pending, Running, Scheduled, State, Success,
 } from "./state";
-import { flattenOnce, TaskRunner } from "./task-runner";
+import { flattenOnce, TaskRunner, type TaskRunOptions } from "./task-runner";
 import { dateContext, formatContextTemplate } from "./templates";
 
 /** Options of a flow run (`flow.run(opts)` / `FlowRunner.run(opts)`). */
@@ -364,14 +364,15 @@ class PlanRun {
     const upstreamStates = new Map<Edge, State>();
     for (const pe of node.inEdges) upstreamStates.set(pe.edge, this.#upstreamView(pe.up, pe.edge, pe.childToChild, child));
     const extra = this.opts.taskContexts?.get(node.task);
-    const own: RunContext = extra ? { ...extra, taskSlug: node.slug } : { taskSlug: node.slug };
-    if (child) own.mapIndex = child.index;
     const runner = (r.runner ??= this.runner.taskRunner(node.task));
-    const runOpts = { state: u.state, upstreamStates, constants: node.constants, isMappedParent: node.mapped && !child, context: own };
+    const runOpts: TaskRunOptions = {
+      state: u.state, upstreamStates, constants: node.constants, isMappedParent: node.mapped && !child,
+      context: extra, slug: node.slug, mapIndex: child?.index,
+    };
     if (this.executor.inProcess) return runner.runInContext(runOpts, this.ctx);
     const request: TaskRunRequest = {
       task: node.task, flow: this.runner.flow, slug: node.slug, state: u.state, upstreamStates,
-      context: childContext(this.ctx, own), mapIndex: child?.index,
+      context: childContext(this.ctx, { ...extra, taskSlug: node.slug, mapIndex: child?.index }), mapIndex: child?.index,
     };
     return this.executor.submit(request, () => Promise.resolve(runner.runInContext(runOpts, this.ctx)));
   }
@@ -452,11 +453,13 @@ class PlanRun {
    */
   #ready(d: NodeRun): void {
     const unit: Unit = { run: d, child: undefined, state: d.state ?? new Pending() };
-    const dropped = d.node.inEdges
-      .filter((pe) => pe.edge.mapped && !pe.childToChild)
-      .map((pe) => this.#runs[pe.up]!)
-      .filter((u) => u.state?.resultDropped && !u.hydrated);
-    if (!dropped.length) return this.#enqueue(unit);
+    let dropped: NodeRun[] | undefined;
+    for (const pe of d.node.inEdges) {
+      if (!pe.edge.mapped || pe.childToChild) continue;
+      const u = this.#runs[pe.up]!;
+      if (u.state?.resultDropped && !u.hydrated) (dropped ??= []).push(u);
+    }
+    if (!dropped) return this.#enqueue(unit);
     this.#timers++;
     Promise.all(dropped.map(async (u) => {
       u.hydrated = u.state!.with({ result: await u.state!.fetchResult(), resultDropped: false });

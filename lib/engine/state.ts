@@ -9,12 +9,18 @@ import { messages } from "../messages";
 
 /** Something that can read a persisted value back (a `Result`); kept minimal to avoid a cycle. */
 export interface ResultReader {
-  read(location: string): Promise<{ value: unknown }>;
+  /** Reads the value stored at `location`. */
+  read(location: string): Promise<{
+    /** The value read back. */
+    value: unknown;
+  }>;
 }
 
 /** Where a persisted value lives, so a state whose value was dropped can fetch it again. */
 export interface PersistedRef {
+  /** The `Result` the value was written with (and can be read back with). */
   readonly result: ResultReader;
+  /** Where the value was written: a location understood by `result` (e.g. a file path). */
   readonly location: string;
 }
 
@@ -60,13 +66,26 @@ export interface GetResultOptions {
 export class State<R = unknown> {
   /** The colour Prefect uses for this state (for visualisations). */
   static readonly color: string = "#696969";
+  /** A human-readable explanation of the state, if one was given. */
   readonly message: string | undefined;
+  /**
+   * The value of the run: a task's return value, a flow's `Map` of every task to its state, or,
+   * for a failed state, the Error (or signal). Prefer {@link getResult} / {@link fetchResult},
+   * which also handle a value dropped from memory.
+   */
   readonly result: R;
   /** Milliseconds since the epoch when the state was created. */
   readonly timestamp: number;
+  /** Where the result was persisted, when it was (checkpointing, a target, `persistResult`). */
   readonly persisted: PersistedRef | undefined;
+  /**
+   * Whether the in-memory result was dropped after being persisted (`cacheResultInMemory: false`);
+   * `result` is then `undefined`: read the value with {@link fetchResult}. @default false
+   */
   readonly resultDropped: boolean;
+  /** Free-form context carried by the state (e.g. a looping task's `taskLoopCount` and `taskLoopResult`). */
   readonly context: Record<string, unknown> | undefined;
+  /** The inputs a Cached state's result was computed from (checked by the input cache validators). */
   readonly cachedInputs: Record<string, unknown> | undefined;
 
   constructor(messageOrOptions?: string | StateOptions<R>) {
@@ -98,23 +117,35 @@ export class State<R = unknown> {
   /** @internal */
   static stateName = "State";
 
+  /** Pending and its kinds (Scheduled, Paused, Resume, Retrying): the run has not started. */
   isPending(): boolean { return this instanceof Pending; }
   /** Scheduled or Queued (Retrying, Paused and Resume are Scheduled). */
   isScheduled(): boolean { return this instanceof Scheduled || this instanceof Queued; }
+  /** Retrying: a failed run waiting for its next attempt. */
   isRetrying(): boolean { return this instanceof Retrying; }
+  /** Running. */
   isRunning(): boolean { return this instanceof Running; }
+  /** Finished and its kinds: Success (Cached, Mapped, Skipped), Failed (TimedOut, TriggerFailed, ValidationFailed), Looped and Cancelled. */
   isFinished(): boolean { return this instanceof Finished; }
   /** Success, and its kinds Cached, Mapped and Skipped. */
   isSuccessful(): boolean { return this instanceof Success; }
   /** Failed and its kinds (TimedOut, TriggerFailed, ValidationFailed); Cancelled is not failed. */
   isFailed(): boolean { return this instanceof Failed; }
+  /** Skipped (which is also successful). */
   isSkipped(): boolean { return this instanceof Skipped; }
+  /** Mapped: a mapped task whose children ran (which is also successful). */
   isMapped(): boolean { return this instanceof Mapped; }
+  /** Cached: the result came from a cache or an existing target (which is also successful). */
   isCached(): boolean { return this instanceof Cached; }
+  /** Looped: one iteration of a `LOOP` finished. */
   isLooped(): boolean { return this instanceof Looped; }
+  /** Paused: waiting for a manual resume (or for its `startTime`). */
   isPaused(): boolean { return this instanceof Paused; }
+  /** Submitted. */
   isSubmitted(): boolean { return this instanceof Submitted; }
+  /** Queued. */
   isQueued(): boolean { return this instanceof Queued; }
+  /** Cancelled (which is finished but not failed). */
   isCancelled(): boolean { return this instanceof Cancelled; }
 
   /**
@@ -161,13 +192,16 @@ export class State<R = unknown> {
     return o;
   }
 
+  /** `<Type>`, or `<Type: "message">` when the state has a message. */
   toString(): string {
     return this.message === undefined ? `<${this.type}>` : `<${this.type}: ${JSON.stringify(this.message)}>`;
   }
 }
 
+/** Not started yet; its kinds (Scheduled, Paused, Resume, Retrying) are waiting for something. */
 export class Pending<R = unknown> extends State<R> { static override color = "#7ebdff"; }
 
+/** Pending until `startTime`. */
 export class Scheduled<R = unknown> extends Pending<R> {
   static override color = "#ffab00";
   /** When the run may start; `null` means "wait for a manual resume" (Paused). */
@@ -178,49 +212,66 @@ export class Scheduled<R = unknown> extends Pending<R> {
     this.startTime = o?.startTime === undefined ? this.defaultStartTime() : o.startTime;
   }
   protected defaultStartTime(): Date | null { return new Date(this.timestamp); }
+  /** @internal */
   override toOptions(): StateOptions<R> { return { ...super.toOptions(), startTime: this.startTime }; }
 }
 
+/** Scheduled with no start time: waits for a manual resume (`resumeTasks`), or until `startTime` if one is given. */
 export class Paused<R = unknown> extends Scheduled<R> {
   static override color = "#99a8e8";
   protected override defaultStartTime(): Date | null { return null; }
 }
+/** A paused task that was resumed: it runs with `context.resume` set, so `pauseTask` returns and `manualOnly` passes. */
 export class Resume<R = unknown> extends Scheduled<R> { static override color = "#f58c0c"; }
 
+/** A failed run that will run again at `startTime` (after the task's `retryDelay`). */
 export class Retrying<R = unknown> extends Scheduled<R> {
   static override color = "#f66a0a";
-  /** How many runs have already happened. */
+  /** How many runs have already happened. @default 1 */
   readonly runCount: number;
   constructor(messageOrOptions?: string | StateOptions<R>) {
     super(messageOrOptions);
     const o = typeof messageOrOptions === "object" ? messageOrOptions : undefined;
     this.runCount = o?.runCount ?? 1;
   }
+  /** @internal */
   override toOptions(): StateOptions<R> { return { ...super.toOptions(), runCount: this.runCount }; }
 }
 
+/** Handed to an executor, not running yet. */
 export class Submitted<R = unknown> extends State<R> { static override color = "#ffdf5d"; }
+/** Waiting for a free slot (e.g. a concurrency limit) before it can run. */
 export class Queued<R = unknown> extends State<R> { static override color = "#ffea7f"; }
+/** The run is in progress. */
 export class Running<R = unknown> extends State<R> { static override color = "#3d67ff"; }
+/** The run is over; base of Success, Failed, Looped and Cancelled. */
 export class Finished<R = unknown> extends State<R> { static override color = "#003ccb"; }
 
+/** One iteration of a `LOOP` signal finished; the task runs again with `context.taskLoopResult`. */
 export class Looped<R = unknown> extends Finished<R> {
   static override color = "#003ccb";
+  /** Which loop iteration finished (1 for the first). @default 1 */
   readonly loopCount: number;
   constructor(messageOrOptions?: string | StateOptions<R>) {
     super(messageOrOptions);
     const o = typeof messageOrOptions === "object" ? messageOrOptions : undefined;
     this.loopCount = o?.loopCount ?? 1;
   }
+  /** @internal */
   override toOptions(): StateOptions<R> { return { ...super.toOptions(), loopCount: this.loopCount }; }
 }
 
+/** The run succeeded; `result` is the value. Cached, Mapped and Skipped are kinds of Success. */
 export class Success<R = unknown> extends Finished<R> { static override color = "#28a745"; }
 
+/** A success reused from a cache (`cacheFor`, `cacheKeyFn`) or an existing `target`: `run` was not called. */
 export class Cached<R = unknown> extends Success<R> {
   static override color = "#34d058";
+  /** The flow parameters the cached result was computed with. */
   readonly cachedParameters: Record<string, unknown> | undefined;
+  /** When the cached result stops being valid; `null` means it never expires. @default null */
   readonly cachedResultExpiration: Date | null;
+  /** A hash of the inputs the cached result was computed from. */
   readonly hashedInputs: string | undefined;
   constructor(messageOrOptions?: string | StateOptions<R>) {
     super(messageOrOptions);
@@ -229,6 +280,7 @@ export class Cached<R = unknown> extends Success<R> {
     this.cachedResultExpiration = o?.cachedResultExpiration ?? null;
     this.hashedInputs = o?.hashedInputs;
   }
+  /** @internal */
   override toOptions(): StateOptions<R> {
     return {
       ...super.toOptions(),
@@ -239,6 +291,7 @@ export class Cached<R = unknown> extends Success<R> {
   }
 }
 
+/** A mapped task whose children ran: `mapStates` holds their states and `result` the list of their results. */
 export class Mapped<R = unknown[]> extends Success<R> {
   static override color = "#003ccb";
   /** The children's states, in map-index order. */
@@ -251,22 +304,67 @@ export class Mapped<R = unknown[]> extends Success<R> {
     this.mapStates = o?.mapStates ?? [];
     this.nMapStates = o?.nMapStates ?? this.mapStates.length;
   }
+  /** @internal */
   override toOptions(): StateOptions<R> {
     return { ...super.toOptions(), mapStates: this.mapStates, nMapStates: this.nMapStates };
   }
 }
 
+/** Skipped (a `SKIP` signal, a skipped upstream task, a branch not taken); counts as successful. */
 export class Skipped<R = unknown> extends Success<R> { static override color = "#62757f"; }
+/** The run was cancelled: finished, but neither successful nor failed. */
 export class Cancelled<R = unknown> extends Finished<R> { static override color = "#bdbdbd"; }
+/** The run failed; `result` is the Error (or signal). TimedOut, TriggerFailed and ValidationFailed are kinds of Failed. */
 export class Failed<R = unknown> extends Finished<R> { static override color = "#eb0000"; }
+/** The run took longer than the task's `timeout`. */
 export class TimedOut<R = unknown> extends Failed<R> { static override color = "#ff4e33"; }
+/** The task's trigger did not pass, so it did not run (it is not retried). */
 export class TriggerFailed<R = unknown> extends Failed<R> { static override color = "#ff5131"; }
+/** The task's inputs did not pass validation (`@Inputs`), so it did not run. */
 export class ValidationFailed<R = unknown> extends Failed<R> { static override color = "#ff5131"; }
 
 /** Every state class by name: used to rebuild states that crossed a thread or process boundary. */
 export const stateClasses = {
-  State, Pending, Scheduled, Paused, Resume, Retrying, Submitted, Queued, Running, Finished, Looped,
-  Success, Cached, Mapped, Skipped, Cancelled, Failed, TimedOut, TriggerFailed, ValidationFailed,
+  /** {@link State} */
+  State,
+  /** {@link Pending} */
+  Pending,
+  /** {@link Scheduled} */
+  Scheduled,
+  /** {@link Paused} */
+  Paused,
+  /** {@link Resume} */
+  Resume,
+  /** {@link Retrying} */
+  Retrying,
+  /** {@link Submitted} */
+  Submitted,
+  /** {@link Queued} */
+  Queued,
+  /** {@link Running} */
+  Running,
+  /** {@link Finished} */
+  Finished,
+  /** {@link Looped} */
+  Looped,
+  /** {@link Success} */
+  Success,
+  /** {@link Cached} */
+  Cached,
+  /** {@link Mapped} */
+  Mapped,
+  /** {@link Skipped} */
+  Skipped,
+  /** {@link Cancelled} */
+  Cancelled,
+  /** {@link Failed} */
+  Failed,
+  /** {@link TimedOut} */
+  TimedOut,
+  /** {@link TriggerFailed} */
+  TriggerFailed,
+  /** {@link ValidationFailed} */
+  ValidationFailed,
 } as const;
 
 for (const [name, cls] of Object.entries(stateClasses)) (cls as typeof State).stateName = name;

@@ -58,6 +58,10 @@ export interface TaskRunOptions {
   constants?: Readonly<Record<string, unknown>>;
   /** @internal Run as the parent of a mapped task: decide how many children there are. */
   isMappedParent?: boolean;
+  /** @internal The task's slug in its flow (`context.taskSlug`). */
+  slug?: string;
+  /** @internal The child's index when this run is a mapped child (`context.mapIndex`). */
+  mapIndex?: number;
 }
 
 type Sync<T> = T | Promise<T>;
@@ -109,6 +113,8 @@ export class TaskRunner {
     const ctx = Object.create(parent) as RunContext;
     const given = opts.context;
     if (given) for (const k in given) ctx[k] = given[k];
+    if (opts.slug !== undefined) ctx.taskSlug = opts.slug;
+    if (opts.mapIndex !== undefined) ctx.mapIndex = opts.mapIndex;
     const state = opts.state;
     const mapIndex = ctx.mapIndex as number | undefined;
     ctx.taskName = task.name;

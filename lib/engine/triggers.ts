@@ -69,7 +69,9 @@ export const anyFailed: Trigger = (up) => {
 
 /** Bounds for {@link someSuccessful} / {@link someFailed}: counts, or fractions when below 1. */
 export interface SomeOptions {
+  /** The minimum: a count, or a fraction of the upstream tasks when below 1. @default 0 */
   atLeast?: number;
+  /** The maximum: a count, or a fraction of the upstream tasks when below 1. @default no maximum */
   atMost?: number;
 }
 
