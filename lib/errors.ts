@@ -18,6 +18,7 @@ export class FlowsmithError extends Error {
     this[BRAND] = brandChain(new.target);
   }
 
+  /** @internal `instanceof` checks the brand, so it works across module copies and threads. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== "object" || value === null) return false;
     const brand = (value as Record<symbol, unknown>)[BRAND];
@@ -43,6 +44,7 @@ export class FlowValidationError extends FlowsmithError {}
 export class CycleError extends FlowValidationError {
   constructor(
     message: string,
+    /** The names of the tasks in the cycle, in cycle order (the first task is repeated at the end). */
     readonly cycle: readonly string[],
   ) {
     super(message);
@@ -60,7 +62,13 @@ export class ResourceError extends FlowsmithError {}
 export class InputValidationError extends FlowsmithError {
   constructor(
     message: string,
-    readonly errors: readonly { property: string; constraints: Record<string, string> }[],
+    /** One entry per input that failed its rules. */
+    readonly errors: readonly {
+      /** The input's name. */
+      property: string;
+      /** The failed rules: rule name to message (class-validator's `constraints`). */
+      constraints: Record<string, string>;
+    }[],
   ) {
     super(message);
   }

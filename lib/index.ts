@@ -38,7 +38,7 @@ export type { RunContext, TaskRunContext, ContextView } from "./engine/context";
 export { FlowRunner } from "./engine/flow-runner";
 export { TaskRunner } from "./engine/task-runner";
 export type { TaskRunnerOptions, TaskRunOptions } from "./engine/task-runner";
-export type { FlowRunOptions } from "./engine/flow-runner";
+export type { FlowRunOptions, FlowRunnerOptions, FlowRunnerRunOptions } from "./engine/flow-runner";
 
 export type { Executor, TaskRunRequest } from "./executors/executor";
 export { LocalExecutor } from "./executors/local";

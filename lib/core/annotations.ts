@@ -11,18 +11,30 @@ export class EdgeAnnotation<T = unknown> {
   /** @internal */
   readonly [ANNOTATION] = true;
   constructor(
+    /** The wrapped input: a task or a plain value. */
     readonly value: T,
+    /** `true`: map over the input, `false`: keep it whole (`unmapped`), `undefined`: as the call decides. */
     readonly mapped: boolean | undefined,
+    /** `true`: remove one level of nesting from the input (`flatten`). */
     readonly flattened: boolean | undefined,
   ) {}
 }
 
 /** Keeps an input fixed (not mapped over) under `task.map(...)`. */
-export interface Unmapped<T> extends EdgeAnnotation<T> { readonly mapped: false }
+export interface Unmapped<T> extends EdgeAnnotation<T> {
+  /** Always `false`: the input is not mapped over. */
+  readonly mapped: false;
+}
 /** Maps over this input, even in a plain `call`. */
-export interface MappedInput<T> extends EdgeAnnotation<T> { readonly mapped: true }
+export interface MappedInput<T> extends EdgeAnnotation<T> {
+  /** Always `true`: the input is mapped over. */
+  readonly mapped: true;
+}
 /** Removes one level of nesting from this input. */
-export interface Flattened<T> extends EdgeAnnotation<T> { readonly flattened: true }
+export interface Flattened<T> extends EdgeAnnotation<T> {
+  /** Always `true`: one level of nesting is removed. */
+  readonly flattened: true;
+}
 
 function annotate<T>(value: T, mapped: boolean | undefined, flattened: boolean | undefined): EdgeAnnotation<T> {
   if (value instanceof EdgeAnnotation) {

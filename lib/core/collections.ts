@@ -22,7 +22,11 @@ export class Dict<T = unknown> extends Task<Record<string, T>, Record<string, T>
 }
 
 /** `value[key]`; a key the value does not have is an error that names it. */
-export class GetItem<T = unknown> extends Task<{ value: unknown }, T> {
+export class GetItem<T = unknown> extends Task<{
+  /** The value to index (the upstream task's result). */
+  value: unknown;
+}, T> {
+  /** The key (or array index) read from the value. */
   declare readonly key: string | number;
   constructor(key: string | number, options: ConstructorParameters<typeof Task>[0] = {}) {
     super(options);

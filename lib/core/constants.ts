@@ -18,6 +18,7 @@ function constantName(value: unknown): string {
 
 /** A task whose result is a fixed value. The flow never runs it: its state is `Success(value)`. */
 export class Constant<T = unknown> extends Task<{}, T> {
+  /** The value this task returns. */
   declare readonly value: T;
   constructor(value: T, options: { name?: string } & Omit<TaskOptions, "name"> = {}) {
     super({ ...options, name: options.name ?? constantName(value) });

@@ -19,12 +19,17 @@ export interface EdgeOptions {
 
 /** A dependency between two tasks. */
 export class Edge {
+  /** The input of the downstream task this edge feeds; undefined for a state-only dependency. */
   readonly key: string | undefined;
+  /** Whether the downstream task is mapped over this edge's value. @default false */
   readonly mapped: boolean;
+  /** Whether one level of nesting is removed from the value. @default false */
   readonly flattened: boolean;
 
   constructor(
+    /** The task whose result (or state) flows along the edge. */
     readonly upstreamTask: Task,
+    /** The task that waits for the upstream task (and receives its result under `key`). */
     readonly downstreamTask: Task,
     opts: EdgeOptions = {},
   ) {
@@ -53,6 +58,7 @@ export class Edge {
     );
   }
 
+  /** `<Edge(key=x, mapped=false, flattened=false): up to down>` */
   toString(): string {
     return `<Edge(key=${this.key ?? "none"}, mapped=${this.mapped}, flattened=${this.flattened}): ${this.upstreamTask.name} to ${this.downstreamTask.name}>`;
   }

@@ -62,7 +62,9 @@ export interface FlowOptions {
 
 /** What `getTasks` filters on (all given filters must match). */
 export interface TaskFilter {
+  /** Tasks with this name. */
   name?: string;
+  /** The task with this slug (its stable id in the flow). */
   slug?: string;
   /** Tasks that have all of these tags. */
   tags?: string[];
@@ -88,7 +90,9 @@ interface TaskNode {
 
 /** A static DAG of tasks. */
 export class Flow {
+  /** The flow's name (required, non-empty). */
   readonly name: string;
+  /** The options the flow was made with (a read-only copy of the {@link FlowOptions} given). */
   readonly options: Readonly<FlowOptions>;
   #tasks = new Set<AnyTask>();
   #edges = new Set<Edge>();

@@ -17,13 +17,17 @@ export interface ParameterOptions<T> {
   default?: T;
   /** Whether a run must give a value. @default true when there is no default */
   required?: boolean;
+  /** Labels, as a task's `tags`. */
   tags?: string[];
+  /** Free text for docs and visualisations. */
   description?: string;
 }
 
 /** A named input of a flow run: `flow.run({ parameters: { x: 1 } })`. */
 export class Parameter<T = unknown> extends Task<{}, T> {
+  /** The value when the run does not give one. */
   declare readonly default: T | undefined;
+  /** Whether a run must give a value. @default true when there is no default */
   declare readonly required: boolean;
 
   constructor(name: string, options: ParameterOptions<T> = {}) {

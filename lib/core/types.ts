@@ -21,12 +21,15 @@ export declare const ELEMENTS: unique symbol;
 
 /** Anything that produces a `V` when it runs (a non-mapped task). */
 export interface Produces<V> {
+  /** Phantom (type-level only): the value produced. */
   readonly [OUTPUT]?: V;
+  /** Phantom (type-level only): never set, so a mapped task is told apart. */
   readonly [ELEMENTS]?: undefined;
 }
 
 /** A mapped task whose children each produce an `E` (so as a whole it produces `E[]`). */
 export interface ProducesElements<E> {
+  /** Phantom (type-level only): the elements the children produce. Never present at run time. */
   readonly [ELEMENTS]: readonly E[];
 }
 

@@ -79,8 +79,14 @@ export interface FlowRunnerOptions {
 
 /** Runs a flow to completion. */
 export class FlowRunner {
+  /**
+   * @param flow The flow this runner runs.
+   * @param options The runner's options: flow-level state handlers, and handlers for every TaskRunner.
+   */
   constructor(
+    /** The flow this runner runs. */
     readonly flow: Flow,
+    /** The runner's options: flow-level state handlers, and handlers for every TaskRunner. */
     readonly options: FlowRunnerOptions = {},
   ) {}
 

@@ -84,8 +84,11 @@ const TIMED_OUT = Symbol("timed out");
 
 /** Runs one task through Prefect 1's pipeline. */
 export class TaskRunner {
+  /** The task this runner runs. */
   readonly task: AnyTask;
+  /** Runner-level handlers, called after the task's own on every state change. @default [] */
   readonly stateHandlers: readonly StateHandler[];
+  /** The flow's result, used when the task has none of its own. */
   readonly flowResult: Result | undefined;
 
   constructor(task: AnyTask, opts: TaskRunnerOptions = {}) {

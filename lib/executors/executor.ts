@@ -13,12 +13,15 @@ import type { State } from "../engine/state";
 
 /** One task run to execute. */
 export interface TaskRunRequest {
+  /** The task to run. */
   readonly task: AnyTask;
   /** The flow the task belongs to (absent for a lone TaskRunner run). */
   readonly flow: Flow | undefined;
   /** The task's slug in the flow: its stable identity across processes. */
   readonly slug: string;
+  /** The task's state before this run (Pending, Retrying, Cached, ...). */
   readonly state: State;
+  /** The final state of each upstream task, by the edge that connects it. */
   readonly upstreamStates: Map<Edge, State>;
   /** The task run's context (inherits from the flow run's). */
   readonly context: RunContext;

@@ -38,7 +38,10 @@ export interface BranchOptions {
  * Passes when its input strictly equals (`===`) the value it was made with; otherwise throws
  * `SKIP`, so every task downstream of it is skipped. The gate of `caseOf` and `switchOn`.
  */
-export class CompareValue<V = unknown> extends Task<{ value: unknown }, void> {
+export class CompareValue<V = unknown> extends Task<{
+  /** The condition's result, compared with the value. */
+  value: unknown;
+}, void> {
   /** The value the input must equal. */
   declare readonly value: V;
 
@@ -84,7 +87,10 @@ function argumentOrder(keys: string[]): string[] {
 }
 
 /** `Boolean(value)` (JavaScript truthiness: `[]` and `{}` are true). Used by `ifElse`. */
-export class AsBool extends Task<{ value: unknown }, boolean> {
+export class AsBool extends Task<{
+  /** The value to test. */
+  value: unknown;
+}, boolean> {
   constructor(options: TaskOptions = {}) {
     super({ ...options, name: options.name ?? "asBool" });
   }
@@ -94,7 +100,10 @@ export class AsBool extends Task<{ value: unknown }, boolean> {
 }
 
 /** `!value`. */
-export class Not extends Task<{ value: unknown }, boolean> {
+export class Not extends Task<{
+  /** The value to negate. */
+  value: unknown;
+}, boolean> {
   constructor(options: TaskOptions = {}) {
     super({ ...options, name: options.name ?? "not" });
   }
@@ -104,7 +113,12 @@ export class Not extends Task<{ value: unknown }, boolean> {
 }
 
 /** `a === b`. */
-export class IsEqual extends Task<{ a: unknown; b: unknown }, boolean> {
+export class IsEqual extends Task<{
+  /** The left operand. */
+  a: unknown;
+  /** The right operand. */
+  b: unknown;
+}, boolean> {
   constructor(options: TaskOptions = {}) {
     super({ ...options, name: options.name ?? "isEqual" });
   }
@@ -212,7 +226,10 @@ export function merge(...args: unknown[]): Merge {
 }
 
 /** A `Not` task bound to `task`: its result is `!value`. */
-export function not(task: AnyTask, opts: { flow?: Flow } = {}): Task<{ value: unknown }, boolean> {
+export function not(task: AnyTask, opts: { flow?: Flow } = {}): Task<{
+  /** The value to negate (bound to `task`). */
+  value: unknown;
+}, boolean> {
   const flow = resolveFlow(opts.flow, "not(task)");
   const t = new Not();
   flow.setDependencies(t, { keywordTasks: { value: task } });
@@ -220,7 +237,12 @@ export function not(task: AnyTask, opts: { flow?: Flow } = {}): Task<{ value: un
 }
 
 /** An `IsEqual` task bound to `a` and `b` (tasks or plain values): its result is `a === b`. */
-export function isEqual(a: unknown, b: unknown, opts: { flow?: Flow } = {}): Task<{ a: unknown; b: unknown }, boolean> {
+export function isEqual(a: unknown, b: unknown, opts: { flow?: Flow } = {}): Task<{
+  /** The left operand. */
+  a: unknown;
+  /** The right operand. */
+  b: unknown;
+}, boolean> {
   const flow = resolveFlow(opts.flow, "isEqual(a, b)");
   const t = new IsEqual();
   flow.setDependencies(t, { keywordTasks: { a, b } });

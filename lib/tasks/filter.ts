@@ -43,7 +43,10 @@ export function keepSuccessfulResults(value: unknown): boolean {
  * (trigger `allFinished`), whatever their states, and is not skipped by skipped upstream tasks
  * (`skipOnUpstreamSkip: false`); both can be overridden through the options.
  */
-export class FilterTask<T = unknown> extends Task<{ taskResults: readonly unknown[] }, T[]> {
+export class FilterTask<T = unknown> extends Task<{
+  /** The results to filter (typically a mapped task's children's results). */
+  taskResults: readonly unknown[];
+}, T[]> {
   /** The predicate applied to every result. */
   declare readonly filterFn: (value: unknown) => boolean;
   /** Builds a log line from the kept results. */

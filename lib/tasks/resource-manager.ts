@@ -57,7 +57,12 @@ export interface ResourceLike<R = unknown> {
 export type ResourceClass<A extends object = any, R = unknown> = new (args: A) => ResourceLike<R> | object;
 
 /** The resource type a resource class's `setup` makes. */
-export type ResourceOf<C> = C extends new (args: any) => { setup(): infer R } ? Awaited<R> : undefined;
+export type ResourceOf<C> = C extends new (args: any) => {
+  /** Makes the resource. */
+  setup(): infer R;
+}
+  ? Awaited<R>
+  : undefined;
 
 /** The init arguments a resource class's constructor takes (`{}` for a constructor without arguments). */
 export type InitArgsOf<C> = C extends new (...args: infer P) => unknown ? (P extends [infer A, ...unknown[]] ? (A extends object ? A : {}) : {}) : {};
@@ -76,8 +81,11 @@ export interface ResourceManagerOptions {
 
 /** The three tasks of one resource block (the second argument of the builder). */
 export interface ResourceBlock<R> {
+  /** `<name>.init`: makes the manager, `new ResourceClass(initArgs)`. */
   readonly init: ResourceInitTask<any, R>;
+  /** `<name>.setup`: makes the resource, `mgr.setup()` (the builder's first argument). */
   readonly setup: ResourceSetupTask<R>;
+  /** `<name>.cleanup`: releases the resource, `mgr.cleanup(resource)`, after the block. */
   readonly cleanup: ResourceCleanupTask<R>;
 }
 
@@ -111,6 +119,7 @@ export const resourceCleanupTrigger: Trigger = (upstream) => {
 
 /** Makes the manager: `new ResourceClass(initArgs)`. Not a reference task. */
 export class ResourceInitTask<A extends object = any, R = unknown> extends Task<A, ResourceLike<R>> {
+  /** The managed class, instantiated with the init arguments. */
   declare readonly resourceClass: ResourceClass<A, R>;
   constructor(resourceClass: ResourceClass<A, R>, options: TaskOptions = {}) {
     super({ ...options, checkpoint: options.checkpoint ?? false, name: options.name ?? `${resourceClass.name}.init` });
@@ -123,7 +132,10 @@ export class ResourceInitTask<A extends object = any, R = unknown> extends Task<
 }
 
 /** Makes the resource: `mgr.setup()`. Re-runs on restarts; never checkpointed. */
-export class ResourceSetupTask<R = unknown> extends Task<{ mgr: ResourceLike<R> }, R> {
+export class ResourceSetupTask<R = unknown> extends Task<{
+  /** The manager made by the init task. */
+  mgr: ResourceLike<R>;
+}, R> {
   constructor(options: TaskOptions = {}) {
     super({ ...options, checkpoint: options.checkpoint ?? false });
     (this as { resourceRole: string }).resourceRole = "setup";
@@ -134,7 +146,12 @@ export class ResourceSetupTask<R = unknown> extends Task<{ mgr: ResourceLike<R> 
 }
 
 /** Releases the resource: `mgr.cleanup(resource)`. Runs after the block whatever its states; not a reference task. */
-export class ResourceCleanupTask<R = unknown> extends Task<{ mgr: ResourceLike<R>; resource: R }, void> {
+export class ResourceCleanupTask<R = unknown> extends Task<{
+  /** The manager made by the init task. */
+  mgr: ResourceLike<R>;
+  /** The resource made by the setup task. */
+  resource: R;
+}, void> {
   constructor(options: TaskOptions = {}) {
     super({
       ...options,

@@ -38,7 +38,14 @@ export interface SerializationReport {
   /** True when nothing stops the flow from leaving the process. */
   serializable: boolean;
   /** The loaded module that exports the flow, and under which name (undefined when none does). */
-  module: { filename: string; exportName: string } | undefined;
+  module:
+    | {
+        /** The module's absolute file name (as in `require.cache`). */
+        filename: string;
+        /** The export that is the flow: `"default"` for `module.exports = flow`, else its name. */
+        exportName: string;
+      }
+    | undefined;
   /** Every problem found, flow-level first, then by task in flow order. */
   problems: SerializationProblem[];
 }
@@ -68,7 +75,14 @@ function briefly(message: string): string {
 }
 
 /** The loaded CommonJS module that exports `flow` (directly or as a named export). */
-export function findFlowModule(flow: Flow): { filename: string; exportName: string } | undefined {
+export function findFlowModule(flow: Flow):
+  | {
+      /** The module's absolute file name (as in `require.cache`). */
+      filename: string;
+      /** The export that is the flow: `"default"` for `module.exports = flow`, else its name. */
+      exportName: string;
+    }
+  | undefined {
   for (const mod of Object.values(require.cache)) {
     const exp = mod?.exports as unknown;
     if (!exp) continue;
