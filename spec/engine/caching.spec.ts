@@ -22,24 +22,9 @@ import { calls as helloCalls, helloFlow } from "./fixtures/cache-hello";
 configureLogging({ level: "silent" });
 const fixture = path.join(__dirname, "fixtures", "cache-hello.js");
 
-/** Runs `fn` with a fresh temp dir as FLOWSMITH_HOME (restored and removed afterwards). */
-async function withHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-caching-"));
-  const old = process.env.FLOWSMITH_HOME;
-  process.env.FLOWSMITH_HOME = home;
-  try {
-    return await fn(home);
-  } finally {
-    if (old === undefined) delete process.env.FLOWSMITH_HOME;
-    else process.env.FLOWSMITH_HOME = old;
-    fs.rmSync(home, { recursive: true, force: true });
-  }
-}
+import { files, withHome as withHomeIn } from "./fixtures/home";
 
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
-}
+const withHome = <T>(fn: (home: string) => Promise<T>) => withHomeIn("caching", fn);
 
 function stateOf(flowState: State, t: AnyTask): State {
   const s = (flowState.result as Map<AnyTask, State>).get(t);

@@ -17,25 +17,9 @@ import { configureLogging } from "../../lib/engine/logging";
 
 configureLogging({ level: "silent" });
 
-/** Runs `fn` with a fresh temp dir as FLOWSMITH_HOME (restored and removed afterwards). */
-async function withHome<T>(fn: (home: string) => Promise<T>): Promise<T> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-persistence-"));
-  const old = process.env.FLOWSMITH_HOME;
-  process.env.FLOWSMITH_HOME = home;
-  try {
-    return await fn(home);
-  } finally {
-    if (old === undefined) delete process.env.FLOWSMITH_HOME;
-    else process.env.FLOWSMITH_HOME = old;
-    fs.rmSync(home, { recursive: true, force: true });
-  }
-}
+import { files, withHome as withHomeIn } from "./fixtures/home";
 
-/** Every file under `dir`, relative, sorted. */
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
-}
+const withHome = <T>(fn: (home: string) => Promise<T>) => withHomeIn("persistence", fn);
 
 function doc(file: string): { serializer: { type: string }; data: string; flowsmithVersion: string; encoding?: string } {
   return JSON.parse(fs.readFileSync(file, "utf8"));
