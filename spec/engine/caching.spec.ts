@@ -7,8 +7,6 @@
 import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   allInputs, allParameters, Cached, CacheStore, durationOnly, Failed, Flow, LocalResult, neverUse, Parameter,

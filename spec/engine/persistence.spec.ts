@@ -7,7 +7,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
   Cached, CompressedSerializer, ConstantResult, Failed, InlineResult, Flow, LocalResult, Parameter, ResultError, SKIP, Skipped, Success, task,
