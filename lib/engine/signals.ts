@@ -90,7 +90,7 @@ export class ENDRUN extends FlowsmithSignal {
   }
 }
 
-/** Every signal, for `import { signals } from "flowsmith"`. */
+/** Every signal, in one object: `signals.SKIP`, `signals.RETRY`, ... */
 export const signals = {
   /** Finish the task successfully: {@link Success}. */
   SUCCESS,

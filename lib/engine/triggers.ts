@@ -111,7 +111,7 @@ export const manualOnly: Trigger = () => {
   throw new PAUSE('Trigger function is "manualOnly"', { result: undefined });
 };
 
-/** Every standard trigger, for `import { triggers } from "flowsmith"`. */
+/** Every standard trigger, in one object: `triggers.allFinished`, ... */
 export const triggers = {
   allSuccessful, allFailed, allFinished, alwaysRun, anySuccessful, anyFailed, someSuccessful, someFailed,
   notAllSkipped, manualOnly,
