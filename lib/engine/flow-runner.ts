@@ -17,18 +17,18 @@ import type { Flow } from "../core/flow";
 import type { AnyTask } from "../core/task";
 import type { StateHandler } from "../core/task-options";
 import { Constant } from "../core/constants";
-import { Parameter } from "../core/parameter";
 import type { Executor, TaskRunRequest } from "../executors/executor";
 import { LocalExecutor } from "../executors/local";
-import { RunError } from "../errors";
+import { RunError, TaskNotFoundError } from "../errors";
 import { defaultRunsDir, RunJournal } from "../results/run-journal";
 import { JOURNAL_KEY } from "./persistence";
 import { childContext, RunContext, runWithContext } from "./context";
 import { rootLogger } from "./logging";
 import { planOf, Plan, PlanNode } from "./plan";
 import {
-  Failed, Finished, Mapped, Paused, Pending, Running, Scheduled, State, Success,
+  Failed, Finished, Mapped, Pending, Running, Scheduled, State, Success,
 } from "./state";
+import { callStateHandlers, type HandlerChain } from "./handlers";
 import { flattenOnce, TaskRunner, type TaskRunOptions } from "./task-runner";
 import { dateContext, formatContextTemplate } from "./templates";
 
@@ -117,7 +117,7 @@ export class FlowRunner {
         const plan = planOf(flow);
         const returnTasks = [...(opts.returnTasks ?? [])];
         for (const t of returnTasks) {
-          if (!plan.indexOf.has(t)) throw new Error(`return task ${t} is not in ${flow}`);
+          if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
         }
         const executor: Executor = opts.executor ?? flow.options.executor ?? new LocalExecutor();
         await executor.start?.();
@@ -215,20 +215,13 @@ export class FlowRunner {
     return state;
   }
 
-  /** A flow state change: the flow's handlers (and onFailure), then the runner's. */
+  /** A flow state change through the handler chain (the flow's handlers, `onFailure`, the runner's). */
   async #change(oldState: State, newState: State): Promise<State> {
     const flow = this.flow;
-    const handlers = flow.options.stateHandlers ?? [];
-    const runnerHandlers = this.options.stateHandlers ?? [];
-    let state = newState;
-    try {
-      for (const h of handlers) state = (await h(flow, oldState, state)) ?? state;
-      if (flow.options.onFailure && state.isFailed()) await flow.options.onFailure(flow, state);
-      for (const h of runnerHandlers) state = (await h(flow, oldState, state)) ?? state;
-    } catch (err) {
-      return new Failed({ message: `Unexpected error while calling flow state handlers: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
-    }
-    return state;
+    const chain: HandlerChain<Flow> = { own: flow.options.stateHandlers ?? [], onFailure: flow.options.onFailure, runner: this.options.stateHandlers ?? [] };
+    return callStateHandlers(flow, chain, oldState, newState, (err) =>
+      new Failed({ message: `Unexpected error while calling flow state handlers: ${(err as Error)?.message ?? String(err)}`, result: err as Error }),
+    );
   }
 
   /** @internal The TaskRunner for a task (one per task per run). */
@@ -245,7 +238,6 @@ interface NodeRun {
   state: State | undefined;
   /** Upstream edges not yet satisfied (see PlanEdge.childToChild). */
   pending: number;
-  parentSettled: boolean;
   fullySettled: boolean;
   children: ChildRun[] | undefined;
   unsettledChildren: number;
@@ -293,7 +285,7 @@ class PlanRun {
   ) {
     this.#max = Math.max(1, executor.maxConcurrency);
     this.#runs = plan.nodes.map((node) => ({
-      node, runner: undefined, state: undefined, pending: node.inEdges.length, parentSettled: false, fullySettled: false,
+      node, runner: undefined, state: undefined, pending: node.inEdges.length, fullySettled: false,
       children: undefined, unsettledChildren: 0, flat: undefined, hydrated: undefined,
     }));
   }
@@ -432,18 +424,13 @@ class PlanRun {
 
   /** The task (or mapped parent) reached a final state: release what waits on it. */
   #settleParent(r: NodeRun, full: boolean): void {
-    r.parentSettled = true;
     for (const pe of r.node.outEdges) if (pe.childToChild) this.#release(this.#runs[pe.down]!);
     if (full) this.#settleFully(r);
   }
 
   #settleFully(r: NodeRun): void {
     r.fullySettled = true;
-    if (r.children) {
-      const parent = r.state instanceof Mapped ? r.state : new Mapped({ message: r.state?.message });
-      const mapStates = r.children.map((c) => c.state!);
-      r.state = new Mapped({ message: parent.message, mapStates, nMapStates: mapStates.length, result: mapStates.map((s) => s.result) });
-    }
+    if (r.children) r.state = mappedState(r);
     for (const pe of r.node.outEdges) if (!pe.childToChild) this.#release(this.#runs[pe.down]!);
     // A childToChild downstream whose upstream ended without children (failed, skipped) is released
     // by #settleParent; its children (if any) see this task's final state through #upstreamView.
@@ -519,15 +506,17 @@ class PlanRun {
   #finish(): void {
     const states = new Map<AnyTask, State>();
     for (const r of this.#runs) {
-      let s = r.state;
-      if (r.children && !r.fullySettled) {
-        const mapStates = r.children.map((c) => c.state ?? new Pending("Task not run."));
-        s = new Mapped({ message: s?.message, mapStates, nMapStates: mapStates.length, result: mapStates.map((x) => x.result) });
-      }
+      const s = r.children && !r.fullySettled ? mappedState(r) : r.state;
       states.set(r.node.task, s ?? new Pending("Task not run."));
     }
     this.#done(states);
   }
+}
+
+/** A mapped task's state with its children's states and results (children not run yet are Pending). */
+function mappedState(r: NodeRun): Mapped {
+  const mapStates = r.children!.map((c) => c.state ?? new Pending("Task not run."));
+  return new Mapped({ message: r.state?.message, mapStates, nMapStates: mapStates.length, result: mapStates.map((s) => s.result) });
 }
 
 function unexpected(err: unknown): State {
@@ -562,5 +551,3 @@ function flattenStates(state: State): State[] {
   return Array.isArray(flat) ? flat.map((v) => new Success({ result: v })) : [state];
 }
 
-/** @internal */
-export { Paused, Parameter };

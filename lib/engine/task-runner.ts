@@ -29,6 +29,7 @@ import type { Result } from "../results/result";
 import { currentContext, runWithContext, RunContext } from "./context";
 import { redirectStdoutOfLoggingTasks, rootLogger } from "./logging";
 import { afterSuccess, beforeRun, PersistenceContext, usesPersistence } from "./persistence";
+import { callStateHandlers, isObserved, then, type HandlerChain, type Sync } from "./handlers";
 import { ENDRUN, StateSignal } from "./signals";
 import {
   Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State, Success,
@@ -64,13 +65,6 @@ export interface TaskRunOptions {
   mapIndex?: number;
 }
 
-type Sync<T> = T | Promise<T>;
-
-/** Continues with `f` at once when `x` is a value, after it resolves when it is a promise. */
-function then<T, U>(x: Sync<T>, f: (v: T) => Sync<U>): Sync<U> {
-  return x instanceof Promise ? x.then(f) : f(x);
-}
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as PromiseLike<unknown>).then === "function";
 }
@@ -91,10 +85,13 @@ export class TaskRunner {
   /** The flow's result, used when the task has none of its own. */
   readonly flowResult: Result | undefined;
 
+  readonly #handlers: HandlerChain<AnyTask>;
+
   constructor(task: AnyTask, opts: TaskRunnerOptions = {}) {
     this.task = task;
     this.stateHandlers = opts.stateHandlers ?? [];
     this.flowResult = opts.flowResult;
+    this.#handlers = { own: task.stateHandlers, onFailure: task.onFailure, runner: this.stateHandlers };
   }
 
   /** Runs the task once and returns its new state. A task's failure is a state, never a rejection. */
@@ -214,7 +211,7 @@ export class TaskRunner {
       if (stop) return this.#change(current, stop, ctx);
       // 10. running: only from Pending (a valid Cached state stops here)
       if (!(current instanceof Pending)) return current;
-      if (!this.#observed()) return this.#execute(RUNNING, inputs, persistence, opts, ctx);
+      if (!isObserved(this.#handlers)) return this.#execute(RUNNING, inputs, persistence, opts, ctx);
       return then(this.#change(current, new Running(START_MESSAGE), ctx), (running) =>
         running instanceof Running ? this.#execute(running, inputs, persistence, opts, ctx) : running,
       );
@@ -305,43 +302,17 @@ export class TaskRunner {
   }
 
   /**
-   * A state change: the task's handlers (and `onFailure`), then the runner's; each may replace
-   * the new state. A handler that throws fails the task with a message naming the handler's error.
-   * Synchronous when no handler returns a promise.
+   * A state change through the handler chain (the task's handlers, `onFailure`, the runner's).
+   * A handler that throws ends the run Failed, with a message naming the handler's error.
    */
-  /** Whether any handler watches this task's state changes. */
-  #observed(): boolean {
-    const task = this.task;
-    return task.stateHandlers.length > 0 || this.stateHandlers.length > 0 || task.onFailure !== undefined;
-  }
-
   #change(oldState: State, newState: State, ctx: RunContext): Sync<State> {
-    if (!this.#observed()) return newState;
-    const task = this.task;
-    const handlers = task.stateHandlers;
-    const runnerHandlers = this.stateHandlers;
-    const all: Array<(s: State) => unknown> = [];
-    for (const h of handlers) all.push((s) => h(task, oldState, s));
-    if (task.onFailure) all.push((s) => (s.isFailed() ? then(task.onFailure!(task, s) as Sync<void>, () => undefined) : undefined));
-    for (const h of runnerHandlers) all.push((s) => h(task, oldState, s));
-    const fail = (err: unknown): State => {
+    if (!isObserved(this.#handlers)) return newState;
+    return callStateHandlers(this.task, this.#handlers, oldState, newState, (err) => {
       if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
       ctx.logger?.error({ err }, `Task '${ctx.taskFullName}': Unexpected error while calling state handlers: ${describe(err)}`);
       // As in Prefect (ENDRUN): the run stops here, Failed; no retry, loop or further step.
       throw new ENDRUN(new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error }));
-    };
-    const step = (i: number, state: State): Sync<State> => {
-      if (i === all.length) return state;
-      let r: unknown;
-      try {
-        r = all[i]!(state);
-      } catch (err) {
-        return fail(err);
-      }
-      if (r instanceof Promise) return r.then((v: State | void) => step(i + 1, v ?? state), fail);
-      return step(i + 1, (r as State | undefined) ?? state);
-    };
-    return step(0, newState);
+    });
   }
 }
 
