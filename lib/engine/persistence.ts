@@ -13,6 +13,7 @@ import { CacheStore } from "../results/cache-store";
 import { LocalResult } from "../results/local-result";
 import type { Result } from "../results/result";
 import type { RunJournal } from "../results/run-journal";
+import { durationOnly } from "./cache-validators";
 import { flattenContext, type RunContext } from "./context";
 import { Cached, Failed, Pending, State, Success } from "./state";
 import { formatContextTemplate, templateArgs } from "./templates";
@@ -23,6 +24,8 @@ export interface PersistenceContext {
   readonly ctx: RunContext;
   readonly inputs: Record<string, unknown>;
   readonly flowResult: Result | undefined;
+  /** The run's cache key and target, filled on first use (see cacheKeyOf / targetOf). */
+  readonly memo: { cacheKey?: string; target?: string };
 }
 
 /** In-process caches for `cacheFor` (Prefect's `context.caches`), by cache key. */
@@ -62,51 +65,39 @@ function resultFor(p: PersistenceContext): Result {
   return p.task.result ?? p.flowResult ?? defaultResult();
 }
 
-let fallback: { home: string | undefined; result: LocalResult } | undefined;
-function defaultResult(): LocalResult {
-  const home = process.env.FLOWSMITH_HOME;
-  if (!fallback || fallback.home !== home) fallback = { home, result: new LocalResult() };
-  return fallback.result;
-}
-
-let stores: { dir: string | undefined; store: CacheStore } | undefined;
-function cacheStore(): CacheStore {
-  const home = process.env.FLOWSMITH_HOME;
-  if (!stores || stores.dir !== home) stores = { dir: home, store: new CacheStore() };
-  return stores.store;
-}
-
 /**
- * The key and target of a run, computed once: beforeRun and afterSuccess must agree (a user's
- * `cacheKeyFn` or target function is called once per run, even if it has side effects or is not
- * deterministic).
+ * One instance per FLOWSMITH_HOME: the default result and the cache store live under it, and
+ * tests (or users) may move it between runs.
  */
-const memo = new WeakMap<PersistenceContext, { key?: string; target?: string }>();
-function memoOf(p: PersistenceContext): { key?: string; target?: string } {
-  let m = memo.get(p);
-  if (!m) memo.set(p, (m = {}));
-  return m;
+function perHome<T>(make: () => T): () => T {
+  let made: { home: string | undefined; value: T } | undefined;
+  return () => {
+    const home = process.env.FLOWSMITH_HOME;
+    if (!made || made.home !== home) made = { home, value: make() };
+    return made.value;
+  };
 }
+const defaultResult = perHome(() => new LocalResult());
+const cacheStore = perHome(() => new CacheStore());
 
 /** The cross-run cache key of this run, or undefined when the task has no `cacheKeyFn` (or it declines). */
 function cacheKeyOf(p: PersistenceContext): string | undefined {
   const fn = p.task.cacheKeyFn;
   if (!fn) return undefined;
-  const m = memoOf(p);
-  if ("key" in m) return m.key;
+  // Computed once per run: beforeRun and afterSuccess must agree, and a user's function may have
+  // side effects or not be deterministic.
+  if ("cacheKey" in p.memo) return p.memo.cacheKey;
   const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
-  return (m.key = key === undefined || key === null ? undefined : String(key));
+  return (p.memo.cacheKey = key === undefined || key === null ? undefined : String(key));
 }
 
 /** The target location of this run (filled from inputs, context and parameters). */
 function targetOf(p: PersistenceContext): string | undefined {
   if (p.task.target === undefined) return undefined;
-  const m = memoOf(p);
-  if ("target" in m) return m.target;
-  return (m.target = formatContextTemplate(p.task.target, p.ctx, p.inputs));
+  if ("target" in p.memo) return p.memo.target;
+  return (p.memo.target = formatContextTemplate(p.task.target, p.ctx, p.inputs));
 }
 
-const durationOnly = (state: Cached) => state.cachedResultExpiration === null || state.cachedResultExpiration.getTime() > Date.now();
 
 /** Step 8: a Cached state to use instead of running (or Pending when a given cache is invalid). */
 export async function beforeRun(state: State, p: PersistenceContext): Promise<State | undefined> {
@@ -201,7 +192,7 @@ export async function afterSuccess(state: Success, p: PersistenceContext): Promi
       cachedResultExpiration: new Date(Date.now() + task.cacheFor),
     });
     const cacheKey = task.cacheKey ?? task.name;
-    memoryCaches.set(cacheKey, [cached, ...(memoryCaches.get(cacheKey) ?? []).filter(durationOnly)].slice(0, 16));
+    memoryCaches.set(cacheKey, [cached, ...(memoryCaches.get(cacheKey) ?? []).filter((c) => durationOnly(c, inputs, ctx.parameters ?? {}))].slice(0, 16));
     out = cached;
   }
   return out;

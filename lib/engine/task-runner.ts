@@ -200,7 +200,7 @@ export class TaskRunner {
     if (task.taskRunName !== undefined) ctx.taskRunName = formatContextTemplate(task.taskRunName, ctx, inputs);
     // 8. target / cache
     const persistence: PersistenceContext | undefined = usesPersistence(task, state, ctx)
-      ? { task, ctx, inputs, flowResult: this.flowResult }
+      ? { task, ctx, inputs, flowResult: this.flowResult, memo: {} }
       : undefined;
     const checked = persistence
       ? beforeRun(state, persistence).then((c) => (c && c !== state ? this.#change(state, c, ctx) : state))
