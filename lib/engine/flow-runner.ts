@@ -331,12 +331,12 @@ class PlanRun {
         try {
           out = this.#runUnit(u);
         } catch (err) {
-          out = unexpected(err);
+          out = unexpected(u, err);
         }
         if (out instanceof Promise) {
           out.then(
             (state) => this.#completed(u, state),
-            (err) => this.#completed(u, unexpected(err)),
+            (err) => this.#completed(u, unexpected(u, err)),
           ).then(() => this.#pump()).catch((err) => this.#fail(err));
         } else {
           this.#completed(u, out);
@@ -519,8 +519,10 @@ function mappedState(r: NodeRun): Mapped {
   return new Mapped({ message: r.state?.message, mapStates, nMapStates: mapStates.length, result: mapStates.map((s) => s.result) });
 }
 
-function unexpected(err: unknown): State {
-  return new Failed({ message: `Unexpected error while running task: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
+/** A unit whose run threw outside the TaskRunner (e.g. an executor failure): Failed, naming the task run. */
+function unexpected(u: Unit, err: unknown): State {
+  const name = u.child ? `${u.run.node.task.name}[${u.child.index}]` : u.run.node.task.name;
+  return new Failed({ message: `Task '${name}': Unexpected error while running task: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
 }
 
 /** The successful states a journal recorded, by `slug` / `slug[i]`. */
