@@ -106,6 +106,7 @@ export class Flow {
   #revision = 0;
   #sorted: { revision: number; tasks: AnyTask[] } | undefined;
   #version: { revision: number; value: string } | undefined;
+  #parameters: { revision: number; list: Parameter[] } | undefined;
 
   constructor(name: string, options: FlowOptions = {}) {
     if (typeof name !== "string" || !name) throw new InvalidOptionError(messages.flowNameRequired());
@@ -486,9 +487,13 @@ export class Flow {
 
   /** The flow's parameters. */
   parameters(): Set<Parameter> {
-    const out = new Set<Parameter>();
-    for (const t of this.#tasks) if (t instanceof Parameter) out.add(t);
-    return out;
+    // Every run asks; scanning all tasks once per revision keeps that O(parameters).
+    if (this.#parameters?.revision !== this.#revision) {
+      const list: Parameter[] = [];
+      for (const t of this.#tasks) if (t instanceof Parameter) list.push(t);
+      this.#parameters = { revision: this.#revision, list };
+    }
+    return new Set(this.#parameters.list);
   }
 
   /**
