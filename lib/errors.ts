@@ -79,5 +79,7 @@ export class ResultError extends FlowsmithError {}
 export class SerializationError extends FlowsmithError {}
 /** A task (or its flow) cannot leave the process: see `checkSerializable`. */
 export class NotSerializableError extends FlowsmithError {}
+/** A mapped task cannot map over an upstream value (it is not an array). */
+export class MappingError extends FlowsmithError {}
 /** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
 export class RunError extends FlowsmithError {}

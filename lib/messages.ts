@@ -6,6 +6,21 @@
  */
 const q = (s: unknown) => JSON.stringify(String(s));
 
+/** A short description of a value's type for messages: `null`, `a number (42)`, `a string`, `an object (Map)`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  switch (typeof value) {
+    case "number": case "bigint": case "boolean": return `a ${typeof value} (${String(value)})`;
+    case "string": return `a string (${value.length > 40 ? JSON.stringify(value.slice(0, 40)) + "..." : JSON.stringify(value)})`;
+    case "function": return "a function";
+    default: {
+      const ctor = (value as object).constructor?.name;
+      return ctor && ctor !== "Object" ? `an object (${ctor})` : "an object";
+    }
+  }
+}
+
 export const messages = {
   // options and decorators
   invalidOption: (owner: string, option: string, why: string) => `${owner}: invalid option "${option}": ${why}`,
@@ -40,6 +55,14 @@ export const messages = {
   // states and runs
   resultDropped: (state: string) =>
     `The value of ${state} was dropped from memory after it was persisted; use await state.fetchResult()`,
+  unmappable: (task: string, upstream: string, key: string | undefined, value: unknown) =>
+    `Task '${task}' cannot map over ${key === undefined ? "the state-only edge" : `input ${q(key)}`} from task '${upstream}': ` +
+    `it needs an array and received ${describeValue(value)}`,
+  mapZipShortest: (task: string, lengths: ReadonlyArray<readonly [string, number]>, n: number) =>
+    `Task '${task}': mapped inputs have different lengths (${lengths.map(([k, len]) => `${k}: ${len}`).join(", ")}); ` +
+    `mapping zips them to the shortest, so ${n} children run`,
+  notJournaled: (task: string, why: string) =>
+    `Task '${task}': its value is not kept in the run journal (${why}); if this run is resumed, the task runs again`,
   parameterRequired: (name: string) => `Parameter ${q(name)} was required but not provided.`,
   resourceNoContainer: (task: string, key: string) =>
     `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,

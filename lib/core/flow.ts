@@ -22,7 +22,8 @@ import { Parameter } from "./parameter";
 import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
 import { Task, AnyTask, Dependencies } from "./task";
 import type { ContextTemplate } from "./task-options";
-import type { State } from "../engine/state";
+import { Scheduled, type State } from "../engine/state";
+import { rememberCachedStates } from "../engine/persistence";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
@@ -616,7 +617,11 @@ export class Flow {
     if (unknown.length) throw new ParameterError(messages.unexpectedParameters(this.toString(), unknown));
     const missing = [...params].filter((p) => p.required && !Object.prototype.hasOwnProperty.call(given, p.name)).map((p) => p.name);
     if (missing.length) throw new ParameterError(messages.missingParameters(this.toString(), missing));
-    return new FlowRunner(this).run(opts);
+    // As in Prefect's flow.run, the run starts Scheduled for now (handlers see Scheduled -> Running),
+    // and the Cached states it made become cache candidates for later runs only once it is over.
+    const final = await new FlowRunner(this).run({ ...opts, state: new Scheduled({ startTime: new Date() }) });
+    if (final.result instanceof Map) rememberCachedStates(final.result as Map<AnyTask, State>);
+    return final;
   }
 
   /** The DAG as DOT or Mermaid text (mapped tasks and edges marked, keys as labels). */

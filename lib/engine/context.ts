@@ -92,6 +92,26 @@ export function childContext(parent: RunContext, own: RunContext): RunContext {
   return Object.assign(Object.create(parent) as RunContext, own);
 }
 
+/**
+ * @internal Gives every task run under `root` its own `signal`, made the first time the task reads
+ * it (most never do). One signal shared by all runs would collect every task's abort listeners
+ * (Node warns past 10); a task with a timeout sets its own instead.
+ */
+export function installLazySignal(root: RunContext): void {
+  Object.defineProperty(root, "signal", {
+    enumerable: true,
+    configurable: true,
+    get(this: RunContext) {
+      const signal = new AbortController().signal;
+      Object.defineProperty(this, "signal", { value: signal, enumerable: true, configurable: true, writable: true });
+      return signal;
+    },
+    set(this: RunContext, value: AbortSignal) {
+      Object.defineProperty(this, "signal", { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
 /** @internal Every key of a context, own and inherited, as a plain object. */
 export function flattenContext(ctx: RunContext | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};

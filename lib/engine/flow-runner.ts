@@ -19,17 +19,17 @@ import type { StateHandler } from "../core/task-options";
 import { Constant } from "../core/constants";
 import type { Executor, TaskRunRequest } from "../executors/executor";
 import { LocalExecutor } from "../executors/local";
-import { RunError, TaskNotFoundError } from "../errors";
+import { MappingError, RunError, TaskNotFoundError } from "../errors";
 import { defaultRunsDir, RunJournal } from "../results/run-journal";
 import { JOURNAL_KEY } from "./persistence";
-import { childContext, RunContext, runWithContext } from "./context";
+import { childContext, installLazySignal, RunContext, runWithContext } from "./context";
 import { rootLogger } from "./logging";
-import { planOf, Plan, PlanNode } from "./plan";
+import { planOf, Plan, PlanEdge, PlanNode } from "./plan";
 import {
   Failed, Finished, Mapped, Pending, Running, Scheduled, State, Success,
 } from "./state";
 import { callStateHandlers, type HandlerChain } from "./handlers";
-import { flattenOnce, TaskRunner, type TaskRunOptions } from "./task-runner";
+import { flattenOnce, flattenStates, TaskRunner, type TaskRunOptions } from "./task-runner";
 import { dateContext, formatContextTemplate } from "./templates";
 
 /** Options of a flow run (`flow.run(opts)` / `FlowRunner.run(opts)`). */
@@ -111,10 +111,11 @@ export class FlowRunner {
       if (logger.isLevelEnabled("info")) logger.info(`Beginning Flow run for '${flow.name}'`);
       state = await this.#change(state, new Running("Running flow."));
       if (!(state instanceof Running)) return state;
-      let taskStates: Map<AnyTask, State>;
       let final: State;
+      let plan: Plan | undefined;
+      let outcome: PlanOutcome | undefined;
       try {
-        const plan = planOf(flow);
+        plan = planOf(flow);
         const returnTasks = [...(opts.returnTasks ?? [])];
         for (const t of returnTasks) {
           if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
@@ -123,16 +124,19 @@ export class FlowRunner {
         await executor.start?.();
         try {
           const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
-          const run = new PlanRun(plan, this, executor, ctx, opts, resumed);
-          taskStates = await run.execute();
+          outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed).execute();
         } finally {
           await executor.shutdown?.();
         }
-        final = this.#finalState(plan, taskStates, returnTasks.map((t) => plan.indexOf.get(t)!));
+        if (outcome.error !== undefined) throw outcome.error;
+        final = this.#finalState(plan, outcome.states, returnTasks.map((t) => plan!.indexOf.get(t)!));
       } catch (err) {
-        logger.error({ err }, `Unexpected error while running flow: ${(err as Error).message}`);
-        final = new Failed({ message: `Unexpected error while running flow: ${(err as Error)?.message ?? String(err)}`, result: err as Error });
-        return this.#change(state, final);
+        // An engine error (or a bad argument) still returns every task's state: what ran keeps its
+        // state, the rest are Pending. The error is logged and kept in the state's context.
+        const message = `Unexpected error while running flow: ${(err as Error)?.message ?? String(err)}`;
+        logger.error({ err }, message);
+        const states = outcome?.states ?? new Map([...flow.tasks].map((t) => [t, new Pending("Task not run.")] as const));
+        return this.#change(state, new Failed({ message, result: states, context: { error: err } }));
       }
       const out = await this.#change(state, final);
       if (logger.isLevelEnabled("info")) {
@@ -168,6 +172,7 @@ export class FlowRunner {
       parameters,
       container: (opts.container ?? rootContainer).createChildContainer(),
     };
+    if (ctx.signal === undefined) installLazySignal(ctx);
     if (ctx.checkpointing === true) ctx[JOURNAL_KEY] = RunJournal.open(flowRunId);
     const nameTemplate = opts.flowRunName ?? flow.options.flowRunName;
     ctx.flowRunName = nameTemplate ? formatContextTemplate(nameTemplate, ctx) : (userCtx.flowRunName as string | undefined) ?? flowRunId;
@@ -193,7 +198,8 @@ export class FlowRunner {
       const out: State[] = [];
       for (const i of idx) {
         const s = taskStates.get(plan.nodes[i]!.task)!;
-        if (s instanceof Mapped && s.mapStates.length) out.push(...s.mapStates.map((c) => c ?? new Pending("Task not run.")));
+        // A Mapped task stands for its children (none for an empty map).
+        if (s instanceof Mapped) for (const c of s.mapStates) out.push(c ?? new Pending("Task not run."));
         else out.push(s);
       }
       return out;
@@ -238,11 +244,15 @@ interface NodeRun {
   state: State | undefined;
   /** Upstream edges not yet satisfied (see PlanEdge.childToChild). */
   pending: number;
+  /** Started from a finished state given by the caller (or a journal): settled before anything runs. */
+  given: boolean;
   fullySettled: boolean;
   children: ChildRun[] | undefined;
   unsettledChildren: number;
-  /** For a flattened mapped edge out of this task: the flattened element states. */
+  /** Memo for flattened edges out of this task: the flattened element states. */
   flat: State[] | undefined;
+  /** Memo for flattened reduce edges out of this task: a Mapped state over the flattened elements. */
+  flatMapped: Mapped | undefined;
   /** The state with its value read back from storage, when it was dropped from memory and is mapped over. */
   hydrated: State | undefined;
 }
@@ -261,17 +271,31 @@ interface Unit {
   state: State;
 }
 
+/** What a plan run ends with: every task's state, and the engine error that stopped it, if one did. */
+interface PlanOutcome {
+  readonly states: Map<AnyTask, State>;
+  readonly error?: unknown;
+}
+
+/**
+ * How long the scheduler may run synchronous tasks back to back before it lets the event loop
+ * turn (timers, I/O and signals of the rest of the program keep running during a long run).
+ */
+const SLICE_MS = 10;
+/** How many units run between two looks at the clock. */
+const SLICE_CHECK_EVERY = 64;
+
 /** One execution of a plan. */
 class PlanRun {
   readonly #runs: NodeRun[];
   readonly #queue: Unit[] = [];
   #head = 0;
   #inFlight = 0;
+  /** Pending wake-ups (retry timers, reads of dropped values, event-loop yields): the run is not over while any is due. */
   #timers = 0;
   #pumping = false;
   #finished = false;
-  #done!: (v: Map<AnyTask, State>) => void;
-  #fail!: (e: unknown) => void;
+  #done!: (v: PlanOutcome) => void;
   readonly #max: number;
 
   constructor(
@@ -285,34 +309,46 @@ class PlanRun {
   ) {
     this.#max = Math.max(1, executor.maxConcurrency);
     this.#runs = plan.nodes.map((node) => ({
-      node, runner: undefined, state: undefined, pending: node.inEdges.length, fullySettled: false,
-      children: undefined, unsettledChildren: 0, flat: undefined, hydrated: undefined,
+      node, runner: undefined, state: undefined, pending: node.inEdges.length, given: false, fullySettled: false,
+      children: undefined, unsettledChildren: 0, flat: undefined, flatMapped: undefined, hydrated: undefined,
     }));
   }
 
-  execute(): Promise<Map<AnyTask, State>> {
-    return new Promise((resolve, reject) => {
+  /** Runs the plan. Never rejects: an engine error ends the run with every task's state so far. */
+  execute(): Promise<PlanOutcome> {
+    return new Promise((resolve) => {
       this.#done = resolve;
-      this.#fail = reject;
-      try {
+      this.#guard(() => {
         const given = this.opts.taskStates;
         for (const r of this.#runs) {
           const task = r.node.task;
           let start = given?.get(task) ?? this.resumed?.get(r.node.slug);
           if (task.resourceRole !== undefined && task.resourceRole !== "init" && start?.isFinished() && !start.isCached()) start = undefined;
           if (start === undefined && task instanceof Constant) start = new Success({ result: task.value });
-          if (start && start.isFinished() && !start.isCached() && !(start instanceof Mapped && r.node.mapped)) {
-            r.state = start;
-            r.pending = -1; // settled before anything runs
-          } else if (start) r.state = start;
+          if (start && start.isFinished() && !start.isCached() && !(start instanceof Mapped && r.node.mapped)) r.given = true;
+          r.state = start;
         }
-        for (const r of this.#runs) if (r.pending === 0) this.#enqueue({ run: r, child: undefined, state: r.state ?? new Pending() });
-        for (const r of this.#runs) if (r.pending === -1) this.#settleParent(r, true);
+        for (const r of this.#runs) if (!r.given && r.pending === 0) this.#enqueue({ run: r, child: undefined, state: r.state ?? new Pending() });
+        // Settling a given task releases its downstream tasks; given ones among them are not queued.
+        for (const r of this.#runs) if (r.given) this.#settleParent(r, true);
         this.#pump();
-      } catch (err) {
-        reject(err);
-      }
+      });
     });
+  }
+
+  /** Runs engine code; an error in it (a bug, never a task's failure) ends the run at once. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#crash(err);
+    }
+  }
+
+  #crash(err: unknown): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#done({ states: this.#snapshot(), error: err });
   }
 
   #enqueue(u: Unit): void {
@@ -320,10 +356,20 @@ class PlanRun {
   }
 
   #pump(): void {
-    if (this.#pumping) return;
+    if (this.#pumping || this.#finished) return;
     this.#pumping = true;
+    const sliceStart = performance.now();
+    let ran = 0;
     try {
       while (this.#inFlight < this.#max && this.#head < this.#queue.length) {
+        if (++ran % SLICE_CHECK_EVERY === 0 && performance.now() - sliceStart > SLICE_MS) {
+          this.#timers++;
+          setImmediate(() => this.#guard(() => {
+            this.#timers--;
+            this.#pump();
+          }));
+          break;
+        }
         const u = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as never;
         this.#inFlight++;
@@ -335,9 +381,9 @@ class PlanRun {
         }
         if (out instanceof Promise) {
           out.then(
-            (state) => this.#completed(u, state),
-            (err) => this.#completed(u, unexpected(u, err)),
-          ).then(() => this.#pump()).catch((err) => this.#fail(err));
+            (state) => this.#guard(() => this.#completed(u, state)),
+            (err) => this.#guard(() => this.#completed(u, unexpected(u, err))),
+          ).then(() => this.#guard(() => this.#pump()));
         } else {
           this.#completed(u, out);
         }
@@ -351,7 +397,7 @@ class PlanRun {
     }
     if (this.#inFlight === 0 && this.#timers === 0 && this.#head >= this.#queue.length && !this.#finished) {
       this.#finished = true;
-      this.#finish();
+      this.#done({ states: this.#snapshot() });
     }
   }
 
@@ -360,12 +406,12 @@ class PlanRun {
     const node = r.node;
     const child = u.child;
     const upstreamStates = new Map<Edge, State>();
-    for (const pe of node.inEdges) upstreamStates.set(pe.edge, this.#upstreamView(pe.up, pe.edge, pe.childToChild, child));
+    for (const pe of node.inEdges) upstreamStates.set(pe.edge, this.#upstreamView(pe, child));
+    for (const [edge, state] of node.constantEdges) upstreamStates.set(edge, state);
     const extra = this.opts.taskContexts?.get(node.task);
     const runner = (r.runner ??= this.runner.taskRunner(node.task));
     const runOpts: TaskRunOptions = {
-      state: u.state, upstreamStates, constants: node.constants, isMappedParent: node.mapped && !child,
-      context: extra, slug: node.slug, mapIndex: child?.index,
+      state: u.state, upstreamStates, isMappedParent: node.mapped && !child, context: extra, slug: node.slug, mapIndex: child?.index,
     };
     if (this.executor.inProcess) return runner.runInContext(runOpts, this.ctx);
     const request: TaskRunRequest = {
@@ -375,49 +421,63 @@ class PlanRun {
     return this.executor.submit(request, () => Promise.resolve(runner.runInContext(runOpts, this.ctx)));
   }
 
-  /** What the downstream unit sees for one upstream edge. */
-  #upstreamView(up: number, edge: Edge, childToChild: boolean, child: ChildRun | undefined): State {
-    const u = this.#runs[up]!;
-    if (childToChild) {
-      if (!child) return u.state!; // the upstream's parent state: how many children
-      return u.children?.[child.index]?.state ?? new Pending("Task state not available.");
+  /**
+   * What a unit sees for one upstream edge (Prefect's `prepare_upstream_states_for_mapping` and
+   * `flatten_upstream_state`): a plain edge sees the upstream's state (a Mapped one with its
+   * children); a mapped edge from a Mapped task gives child i the upstream's child i; a mapped edge
+   * from any other state gives child i a copy of that state holding element i of its value.
+   */
+  #upstreamView(pe: PlanEdge, child: ChildRun | undefined): State {
+    const u = this.#runs[pe.up]!;
+    const edge = pe.edge;
+    const state = u.state;
+    if (state === undefined) return new Pending("Task state not available.");
+    if (pe.childToChild && state instanceof Mapped && u.children) {
+      if (!child) return state; // the parent only needs to know how many children there are
+      return u.children[child.index]?.state ?? new Pending("Task state not available.");
     }
-    if (!edge.mapped) return u.state ?? new Pending("Task state not available.");
-    const whole = u.hydrated ?? u.state ?? new Pending("Task state not available.");
-    // A mapped edge from a whole value: the parent sees the list, child i its i-th element.
-    if (edge.flattened) {
+    if (!edge.mapped) {
+      if (!edge.flattened) return state;
+      if (state instanceof Mapped) return (u.flatMapped ??= flatMappedState(state, (u.flat ??= flattenStates(state))));
+      return flattenedState(state);
+    }
+    const whole = u.hydrated ?? state;
+    if (edge.flattened && whole instanceof Mapped) {
       const flat = (u.flat ??= flattenStates(whole));
-      if (!child) return whole instanceof Mapped ? new Success({ result: flat.map((s) => s.result) }) : whole;
+      if (!child) return (u.flatMapped ??= flatMappedState(whole, flat));
       return flat[child.index] ?? new Pending("Task state not available.");
     }
-    if (!child) return whole;
-    const value = whole.result as ArrayLike<unknown>;
-    return new Success({ result: value[child.index] });
+    const source = edge.flattened ? flattenedState(whole) : whole;
+    return child ? elementState(source, child.index) : source;
   }
 
   /** A unit finished its run: record the state, then release, retry later, or wait. */
   #completed(u: Unit, state: State): void {
+    if (this.#finished) return; // a late unit of a run an engine error already ended
     this.#inFlight--;
     const r = u.run;
     if (u.child) u.child.state = state;
     else r.state = state;
-    if (isWaiting(state)) {
-      const start = (state as Scheduled).startTime;
+    if (state instanceof Scheduled && !(state instanceof Finished)) {
+      // A retry, or a pause with a start time, runs again at its start time; a pause without one
+      // waits for a resume, and its downstream tasks do not run in this run.
+      const start = state.startTime;
       if (start !== null) {
         this.#timers++;
-        setTimeout(() => {
+        setTimeout(() => this.#guard(() => {
           this.#timers--;
           u.state = state;
           this.#enqueue(u);
           this.#pump();
-        }, Math.max(0, start.getTime() - Date.now()));
+        }), Math.max(0, start.getTime() - Date.now()));
       }
-      // A paused task with no start time waits for a manual resume: its downstream never runs now.
     } else if (u.child) {
       this.#settleChild(r, u.child);
     } else if (r.node.mapped && state instanceof Mapped) {
       this.#spawnChildren(r, state);
     } else {
+      // Finished, or stuck in a state that will not move in this run (a handler returned Pending):
+      // its downstream tasks see it and stay Pending themselves, so the run still ends.
       this.#settleParent(r, true);
     }
   }
@@ -432,12 +492,10 @@ class PlanRun {
     r.fullySettled = true;
     if (r.children) r.state = mappedState(r);
     for (const pe of r.node.outEdges) if (!pe.childToChild) this.#release(this.#runs[pe.down]!);
-    // A childToChild downstream whose upstream ended without children (failed, skipped) is released
-    // by #settleParent; its children (if any) see this task's final state through #upstreamView.
   }
 
   #release(d: NodeRun): void {
-    if (--d.pending === 0) this.#ready(d);
+    if (--d.pending === 0 && !d.given) this.#ready(d);
   }
 
   /**
@@ -462,26 +520,23 @@ class PlanRun {
         this.#inFlight++;
         this.#completed(unit, new Failed({ message: `Could not read back an upstream value to map over: ${(err as Error)?.message ?? String(err)}`, result: err as Error }));
       },
-    ).finally(() => {
+    ).then(() => this.#guard(() => {
       this.#timers--;
       this.#pump();
-    }).catch((err) => this.#fail(err));
+    }), (err) => this.#crash(err));
   }
 
   /** A mapped parent decided its children: create them, each waiting on its upstream children. */
   #spawnChildren(r: NodeRun, parent: Mapped): void {
-    const n = parent.nMapStates;
+    const n = this.#childCount(r, parent);
     const previous = parent.mapStates;
-    r.children = [];
+    r.children = new Array<ChildRun>(n);
     r.unsettledChildren = n;
-    const links = r.node.inEdges.filter((pe) => pe.childToChild);
+    const links = r.node.inEdges.filter((pe) => pe.childToChild && this.#runs[pe.up]!.children !== undefined);
     for (let i = 0; i < n; i++) {
       const c: ChildRun = { index: i, state: undefined, pending: 0, settled: false };
-      r.children.push(c);
-      for (const pe of links) {
-        const upChildren = this.#runs[pe.up]!.children;
-        if (upChildren && !upChildren[i]?.settled) c.pending++;
-      }
+      r.children[i] = c;
+      for (const pe of links) if (!this.#runs[pe.up]!.children![i]!.settled) c.pending++;
     }
     this.#settleParent(r, false);
     if (n === 0) return this.#settleFully(r);
@@ -490,6 +545,37 @@ class PlanRun {
       if (c.pending === 0) this.#enqueue({ run: r, child: c, state: start ?? new Pending() });
       else c.state = start;
     }
+  }
+
+  /**
+   * How many children a Mapped parent has: its own count (a restarted parent keeps its children),
+   * bounded by every mapped input (Prefect zips to the shortest). A mapped edge from an upstream
+   * that did not succeed and holds no value gives no children at all (Prefect's
+   * `prepare_upstream_states_for_mapping` stops at once on it); one that holds a value (an error)
+   * gives each child a copy of its state.
+   */
+  #childCount(r: NodeRun, parent: Mapped): number {
+    let n = parent.mapStates.length > 0 ? parent.mapStates.length : parent.nMapStates;
+    for (const pe of r.node.inEdges) {
+      if (!pe.edge.mapped) continue;
+      const u = this.#runs[pe.up]!;
+      const state = u.hydrated ?? u.state;
+      if (state === undefined) continue;
+      if (state instanceof Mapped) {
+        const len = pe.edge.flattened ? (u.flat ??= flattenStates(state)).length : u.children ? u.children.length : state.nMapStates;
+        n = Math.min(n, len);
+      } else {
+        const source = pe.edge.flattened ? flattenedState(state) : state;
+        if (source.isSuccessful()) {
+          if (Array.isArray(source.result)) n = Math.min(n, source.result.length);
+        } else if (source.result === undefined || source.result instanceof MappingError) {
+          // Prefect's NoResult: the state holds no value. (A mapping failure keeps its error in
+          // `result` for the user, but Prefect's engine made that state without a value.)
+          n = 0;
+        }
+      }
+    }
+    return n;
   }
 
   #settleChild(r: NodeRun, c: ChildRun): void {
@@ -503,20 +589,28 @@ class PlanRun {
     if (--r.unsettledChildren === 0) this.#settleFully(r);
   }
 
-  #finish(): void {
+  /** Every task's state now (tasks that never ran are `Pending("Task not run.")`). */
+  #snapshot(): Map<AnyTask, State> {
     const states = new Map<AnyTask, State>();
     for (const r of this.#runs) {
       const s = r.children && !r.fullySettled ? mappedState(r) : r.state;
       states.set(r.node.task, s ?? new Pending("Task not run."));
     }
-    this.#done(states);
+    return states;
   }
 }
 
 /** A mapped task's state with its children's states and results (children not run yet are Pending). */
 function mappedState(r: NodeRun): Mapped {
-  const mapStates = r.children!.map((c) => c.state ?? new Pending("Task not run."));
-  return new Mapped({ message: r.state?.message, mapStates, nMapStates: mapStates.length, result: mapStates.map((s) => s.result) });
+  const children = r.children!;
+  const mapStates = new Array<State>(children.length);
+  const results = new Array<unknown>(children.length);
+  for (let i = 0; i < children.length; i++) {
+    const s = children[i]!.state ?? new Pending("Task not run.");
+    mapStates[i] = s;
+    results[i] = s.result;
+  }
+  return new Mapped({ message: r.state?.message, mapStates, nMapStates: mapStates.length, result: results });
 }
 
 /** A unit whose run threw outside the TaskRunner (e.g. an executor failure): Failed, naming the task run. */
@@ -534,22 +628,29 @@ function resumedStates(journal: RunJournal): Map<string, State> {
   return out;
 }
 
-/** A state that will run again later (a retry, a timed pause) or waits for a resume. */
-function isWaiting(state: State): boolean {
-  return !(state instanceof Finished);
+/** A Mapped state standing for the flattened elements of `state`'s children (a flattened reduce or mapped edge). */
+function flatMappedState(state: Mapped, flat: State[]): Mapped {
+  return new Mapped({ message: state.message, mapStates: flat, nMapStates: flat.length, result: flat.map((s) => s.result) });
 }
 
-/** The element states a flattened edge feeds: each successful child's items, else the child itself. */
-function flattenStates(state: State): State[] {
-  if (state instanceof Mapped) {
-    const out: State[] = [];
-    for (const c of state.mapStates) {
-      if (c && c.isSuccessful() && Array.isArray(c.result)) for (const item of c.result) out.push(new Success({ result: item }));
-      else out.push(c);
-    }
-    return out;
-  }
+/** Prefect's `flatten_upstream_state`: a successful list of lists loses one level; anything else is unchanged. */
+function flattenedState(state: State): State {
+  if (!state.isSuccessful()) return state;
   const flat = flattenOnce(state.result);
-  return Array.isArray(flat) ? flat.map((v) => new Success({ result: v })) : [state];
+  return flat === state.result ? state : copyWithResult(state, flat);
 }
 
+/**
+ * What child i of a mapped task sees of a whole upstream state: a copy of it holding element i of
+ * its value (for a state that did not succeed, the copy holds nothing unless its value is a list).
+ */
+function elementState(state: State, i: number): State {
+  const value = state.result;
+  return copyWithResult(state, Array.isArray(value) ? value[i] : undefined);
+}
+
+/** A copy of `state` (same class) with another value; plain Success, the common case, is built directly. */
+function copyWithResult(state: State, result: unknown): State {
+  if (state.constructor === Success) return new Success({ result, message: state.message });
+  return state.with({ result, persisted: undefined, resultDropped: false });
+}

@@ -15,7 +15,8 @@ import type { Result } from "../results/result";
 import type { RunJournal } from "../results/run-journal";
 import { durationOnly } from "./cache-validators";
 import { flattenContext, type RunContext } from "./context";
-import { Cached, Failed, Pending, State, Success } from "./state";
+import { Cached, Failed, Mapped, Pending, State, Success } from "./state";
+import { messages } from "../messages";
 import { formatContextTemplate, templateArgs } from "./templates";
 
 /** What the persistence steps need to know about a task run. */
@@ -53,11 +54,18 @@ export function usesPersistence(task: AnyTask, state: State, ctx: RunContext): b
   );
 }
 
-/** Whether the value must be written to the task's result. */
-function mustWrite(task: AnyTask, ctx: RunContext, cacheKey: string | undefined): boolean {
+/**
+ * Whether the value must be written to the task's result. As in Prefect, nothing is written for a
+ * `null`/`undefined` value (so a target is not created and the next run runs the task again), and
+ * checkpointing writes only where a result is configured (the task's or the flow's): Prefect's
+ * base `Result()` keeps the value in memory.
+ */
+function mustWrite(p: PersistenceContext, value: unknown, cacheKey: string | undefined): boolean {
+  const { task, ctx } = p;
+  if (value === null || value === undefined) return false;
   if (task.target !== undefined || task.cacheResultInMemory === false || task.persistResult === true || cacheKey !== undefined) return true;
   if (task.persistResult === false || task.checkpoint === false) return false;
-  return ctx.checkpointing === true;
+  return ctx.checkpointing === true && (task.result ?? p.flowResult) !== undefined;
 }
 
 /** The result a task writes to: its own, else the flow's, else a LocalResult under FLOWSMITH_HOME. */
@@ -84,7 +92,7 @@ const cacheStore = perHome(() => new CacheStore());
 function cacheKeyOf(p: PersistenceContext): string | undefined {
   const fn = p.task.cacheKeyFn;
   if (!fn) return undefined;
-  // Computed once per run: beforeRun and afterSuccess must agree, and a user's function may have
+  // Computed once per run: beforeRun and persistSuccess must agree, and a user's function may have
   // side effects or not be deterministic.
   if ("cacheKey" in p.memo) return p.memo.cacheKey;
   const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
@@ -143,13 +151,17 @@ export async function beforeRun(state: State, p: PersistenceContext): Promise<St
   return undefined;
 }
 
-/** Steps 11–13 for a successful run: write, journal, cache. A write that fails fails the task. */
-export async function afterSuccess(state: Success, p: PersistenceContext): Promise<State> {
+/**
+ * Step 11 for a successful run: write the value where a feature needs it, record it in the run's
+ * journal and in the `cacheKeyFn` store. A write that fails fails the task. (Caching a `cacheFor`
+ * task is a state change of its own, made by the TaskRunner after the handlers saw this one.)
+ */
+export async function persistSuccess(state: Success, p: PersistenceContext): Promise<State> {
   const { task, ctx, inputs } = p;
   const value = state.result;
   let persisted = state.persisted;
   const key = cacheKeyOf(p);
-  if (mustWrite(task, ctx, key)) {
+  if (mustWrite(p, value, key)) {
     const result = resultFor(p);
     try {
       const target = targetOf(p);
@@ -170,32 +182,39 @@ export async function afterSuccess(state: Success, p: PersistenceContext): Promi
   }
   const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
   if (journal && task.checkpoint !== false) {
+    const serializer = (task.result ?? p.flowResult)?.serializer;
     try {
-      journal.recordValue(ctx.taskSlug!, value, { mapIndex: ctx.mapIndex, serializer: resultFor(p).serializer });
+      journal.recordValue(ctx.taskSlug!, value, { mapIndex: ctx.mapIndex, serializer });
     } catch (err) {
-      return writeFailure(task, resultFor(p), err);
+      // A value its serializer cannot keep does not fail the task (Prefect keeps such values in
+      // memory); the run just cannot skip this task when it is resumed.
+      if (!(err instanceof SerializationError)) return writeFailure(task, resultFor(p), err);
+      ctx.logger?.warn({ err }, messages.notJournaled(ctx.taskFullName ?? task.name, err.message));
     }
   }
-  let out: State = state;
-  if (persisted !== state.persisted || task.cacheResultInMemory === false) {
-    const dropped = task.cacheResultInMemory === false && persisted !== undefined;
-    out = new Success({ message: state.message, result: dropped ? undefined : value, persisted, resultDropped: dropped });
+  if (persisted === state.persisted && task.cacheResultInMemory !== false) return state;
+  const dropped = task.cacheResultInMemory === false && persisted !== undefined;
+  return new Success({ message: state.message, result: dropped ? undefined : value, persisted, resultDropped: dropped });
+}
+
+/**
+ * After a `flow.run`, the Cached states of the run (mapped children included) become candidates
+ * for later runs of the same cache key, and expired candidates are dropped (Prefect's
+ * `context.caches` update, `core/flow.py`): a run never finds its own caches, so mapped children
+ * do not share one value within a run.
+ */
+export function rememberCachedStates(taskStates: Map<AnyTask, State>, now: number = Date.now()): void {
+  for (const [task, s] of taskStates) {
+    let fresh: Cached[] | undefined;
+    if (s instanceof Cached) fresh = [s];
+    else if (s instanceof Mapped) for (const c of s.mapStates) if (c instanceof Cached) (fresh ??= []).push(c);
+    const key = task.cacheKey ?? task.name;
+    const old = memoryCaches.get(key);
+    if (!fresh && !old) continue;
+    const keep = [...(old ?? []), ...(fresh ?? [])].filter((c) => c.cachedResultExpiration !== null && c.cachedResultExpiration !== undefined && c.cachedResultExpiration.getTime() > now);
+    if (keep.length) memoryCaches.set(key, keep);
+    else memoryCaches.delete(key);
   }
-  if (task.cacheFor !== undefined) {
-    const cached = new Cached({
-      message: state.message,
-      result: out.result,
-      persisted: out.persisted,
-      resultDropped: out.resultDropped,
-      cachedInputs: inputs,
-      cachedParameters: ctx.parameters,
-      cachedResultExpiration: new Date(Date.now() + task.cacheFor),
-    });
-    const cacheKey = task.cacheKey ?? task.name;
-    memoryCaches.set(cacheKey, [cached, ...(memoryCaches.get(cacheKey) ?? []).filter((c) => durationOnly(c, inputs, ctx.parameters ?? {}))].slice(0, 16));
-    out = cached;
-  }
-  return out;
 }
 
 function writeFailure(task: AnyTask, result: Result, err: unknown): State {

@@ -4,9 +4,11 @@
  * @internal
  * @module
  */
-import type { Edge } from "../core/edge";
 import type { Flow } from "../core/flow";
 import type { AnyTask } from "../core/task";
+import { Constant } from "../core/constants";
+import { Edge } from "../core/edge";
+import { State, Success } from "./state";
 
 /** One edge, by node index. */
 export interface PlanEdge {
@@ -28,7 +30,11 @@ export interface PlanNode {
   readonly slug: string;
   readonly inEdges: readonly PlanEdge[];
   readonly outEdges: readonly PlanEdge[];
-  readonly constants: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The task's constant inputs as upstream edges with a Success state each (Prefect's "Auto-generated
+   * constant value"): they count in triggers and skip checks like any upstream task.
+   */
+  readonly constantEdges: ReadonlyArray<readonly [Edge, State]>;
   /** Whether the task is mapped (any incoming edge is mapped). */
   readonly mapped: boolean;
 }
@@ -79,7 +85,8 @@ function compile(flow: Flow): Plan {
       inEdges[k] = pe;
       (outs[up] ??= []).push(pe);
     }
-    nodes[i] = { index: i, task, slug: flow.slugOf(task), inEdges, outEdges: NO_EDGES, constants: constants.get(task), mapped: isMapped };
+    const consts = constants.get(task);
+    nodes[i] = { index: i, task, slug: flow.slugOf(task), inEdges, outEdges: NO_EDGES, constantEdges: consts ? constantEdges(task, consts) : NO_CONSTANTS, mapped: isMapped };
   }
   const terminal: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -97,3 +104,13 @@ function compile(flow: Flow): Plan {
 }
 
 const NO_EDGES: readonly PlanEdge[] = Object.freeze([]) as readonly PlanEdge[];
+const NO_CONSTANTS: ReadonlyArray<readonly [Edge, State]> = Object.freeze([]);
+
+function constantEdges(task: AnyTask, values: Readonly<Record<string, unknown>>): Array<readonly [Edge, State]> {
+  const out: Array<readonly [Edge, State]> = [];
+  for (const key of Object.keys(values)) {
+    const value = values[key];
+    out.push([new Edge(new Constant(value), task, { key }), new Success({ message: "Auto-generated constant value", result: value })]);
+  }
+  return out;
+}

@@ -22,15 +22,16 @@ import { container as rootContainer } from "tsyringe";
 import type { Edge } from "../core/edge";
 import type { AnyTask } from "../core/task";
 import type { StateHandler } from "../core/task-options";
-import { InputValidationError } from "../errors";
+import { InputValidationError, MappingError } from "../errors";
+import { messages } from "../messages";
 import { formatValidationErrors } from "../core/task-options";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
-import { currentContext, runWithContext, RunContext } from "./context";
+import { currentContext, installLazySignal, runWithContext, RunContext } from "./context";
 import { redirectStdoutOfLoggingTasks, rootLogger } from "./logging";
-import { afterSuccess, beforeRun, PersistenceContext, usesPersistence } from "./persistence";
+import { beforeRun, persistSuccess, PersistenceContext, usesPersistence } from "./persistence";
 import { callStateHandlers, isObserved, then, type HandlerChain, type Sync } from "./handlers";
-import { ENDRUN, StateSignal } from "./signals";
+import { ENDRUN, StateSignal, TRIGGERFAIL } from "./signals";
 import {
   Cached, Failed, Looped, Mapped, Paused, Pending, Resume, Retrying, Running, Scheduled, Skipped, State, Success,
   TimedOut, TriggerFailed, ValidationFailed,
@@ -55,8 +56,6 @@ export interface TaskRunOptions {
   context?: RunContext;
   /** Accepted for symmetry with Prefect; a single task run happens in this process. */
   executor?: Executor;
-  /** @internal Plain values bound to inputs (the flow's constants for this task). */
-  constants?: Readonly<Record<string, unknown>>;
   /** @internal Run as the parent of a mapped task: decide how many children there are. */
   isMappedParent?: boolean;
   /** @internal The task's slug in its flow (`context.taskSlug`). */
@@ -72,7 +71,6 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 const START_MESSAGE = "Starting task run.";
 /** The Running state of unobserved runs: nobody can see it, so one instance serves them all. */
 const RUNNING = new Running(START_MESSAGE);
-const NO_SIGNAL = new AbortController().signal;
 const EMPTY_UPSTREAM: Map<Edge, State> = new Map();
 const TIMED_OUT = Symbol("timed out");
 
@@ -187,9 +185,9 @@ export class TaskRunner {
       }), ctx);
     }
     // 5. inputs (values dropped from memory are read back from storage)
-    const inputs = anyDropped ? readInputsAsync(upstream, opts.constants) : readInputs(upstream, opts.constants);
+    const inputs = anyDropped ? readInputsAsync(upstream) : readInputs(upstream);
     // 6. a mapping parent decides its children and stops: it never runs its trigger or body.
-    if (opts.isMappedParent) return then(inputs, () => this.#change(state, readyToMap(state, upstream), ctx));
+    if (opts.isMappedParent) return then(inputs, () => this.#change(state, readyToMap(task, state, upstream, ctx), ctx));
     return then(inputs, (values) => this.#prepare(state, upstream, values, opts, ctx));
   }
 
@@ -220,32 +218,41 @@ export class TaskRunner {
 
   /** Steps 11–12. */
   #execute(running: State, inputs: Record<string, unknown>, persistence: PersistenceContext | undefined, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
+    const task = this.task;
     const outcome = then(this.#runTask(inputs, ctx), (o) =>
-      persistence && o instanceof Success && !(o instanceof Skipped) && !(o instanceof Cached) ? afterSuccess(o, persistence) : o,
+      persistence && o instanceof Success && !(o instanceof Skipped) && !(o instanceof Cached) ? persistSuccess(o, persistence) : o,
     );
     return then(outcome, (o) =>
-      then(this.#change(running, o, ctx), (state) => {
-        // 12. retry, then loop
-        if (state instanceof Failed && !(state instanceof TriggerFailed)) {
-          const retry = this.#retryState(state, ctx);
-          if (retry) return this.#change(state, retry, ctx);
-        }
-        if (state instanceof Looped) {
-          const loopCount = (ctx.taskLoopCount ?? 1) + 1;
-          ctx.taskLoopCount = loopCount;
-          ctx.taskLoopResult = state.result;
-          const next = new Pending({ message: "Looping", context: { taskLoopCount: loopCount, taskLoopResult: state.result } });
-          return then(this.#change(state, next, ctx), (pending) => this.#stages(pending, opts, ctx));
-        }
-        return state;
-      }),
+      then(this.#change(running, o, ctx), (afterRun) =>
+        // 11b. cache the result: Success -> Cached is a state change of its own, seen by the handlers
+        // (Prefect's cache_result), so a handler that turned the run's state around is respected.
+        then(task.cacheFor !== undefined && afterRun instanceof Success && !(afterRun instanceof Skipped)
+          ? this.#change(afterRun, cachedState(afterRun, task.cacheFor, inputs, ctx), ctx)
+          : afterRun, (state) => {
+          // 12. retry, then loop
+          if (state instanceof Failed && !(state instanceof TriggerFailed) && !(state.result instanceof InputValidationError)) {
+            const retry = this.#retryState(state, ctx);
+            if (retry) return this.#change(state, retry, ctx);
+          }
+          if (state instanceof Looped) {
+            const loopCount = (ctx.taskLoopCount ?? 1) + 1;
+            ctx.taskLoopCount = loopCount;
+            ctx.taskLoopResult = state.result;
+            // As in Prefect, the next iteration starts from Pending without a state change of its own.
+            const next = new Pending({ message: `Looping task (on loop index ${loopCount - 1})`, context: { taskLoopCount: loopCount, taskLoopResult: state.result } });
+            return this.#stages(next, opts, ctx);
+          }
+          return state;
+        }),
+      ),
     );
   }
 
   /** Step 9: the trigger. Returns a state to stop with, or undefined to run. */
   #trigger(upstream: Map<Edge, State>): State | undefined {
     try {
-      if (!this.task.trigger(upstream)) return new TriggerFailed({ message: "Trigger failed" });
+      // A trigger that returns false fails like one that throws TRIGGERFAIL: the signal is the result.
+      if (!this.task.trigger(upstream)) return new TRIGGERFAIL("Trigger failed").state;
       return undefined;
     } catch (err) {
       if (err instanceof StateSignal) return err.state;
@@ -269,7 +276,7 @@ export class TaskRunner {
     if (timeout !== undefined) {
       controller = new AbortController();
       ctx.signal = controller.signal;
-    } else if (ctx.signal === undefined) ctx.signal = NO_SIGNAL;
+    }
     let value: unknown;
     try {
       value = task.run(inputs as never);
@@ -306,7 +313,8 @@ export class TaskRunner {
    * A handler that throws ends the run Failed, with a message naming the handler's error.
    */
   #change(oldState: State, newState: State, ctx: RunContext): Sync<State> {
-    if (!isObserved(this.#handlers)) return newState;
+    // Handlers see changes only: a step that keeps its state (a restarted Mapped parent) calls none.
+    if (newState === oldState || !isObserved(this.#handlers)) return newState;
     return callStateHandlers(this.task, this.#handlers, oldState, newState, (err) => {
       if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
       ctx.logger?.error({ err }, `Task '${ctx.taskFullName}': Unexpected error while calling state handlers: ${describe(err)}`);
@@ -332,59 +340,122 @@ function outcomeOfError(err: unknown, ctx: RunContext, timeout: number | undefin
   return new Failed({ message: `Error during execution of task: ${describe(err)}`, result: err as Error });
 }
 
-/** Step 5: `{ key: value }` for every keyed upstream edge, plus the constants. */
-function readInputs(upstream: Map<Edge, State>, constants: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
-  const inputs: Record<string, unknown> = constants ? { ...constants } : {};
+/**
+ * Step 5: `{ key: value }` for every keyed upstream edge (the flow's constants arrive as edges of
+ * their own, as in Prefect). A reduce edge from a mapped task gets the children's values.
+ */
+function readInputs(upstream: Map<Edge, State>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
   for (const [edge, s] of upstream) {
     if (edge.key === undefined) continue;
-    let value = s instanceof Mapped && !edge.mapped ? s.mapStates.map((c) => c.result) : s.result;
-    if (edge.flattened && !edge.mapped) value = flattenOnce(value);
-    inputs[edge.key] = value;
+    inputs[edge.key] = !(s instanceof Mapped) || edge.mapped
+      ? (edge.flattened && !edge.mapped ? flattenOnce(s.result) : s.result)
+      : reduceValue(edge.flattened ? flattenStates(s) : s.mapStates, (c) => c.result);
   }
   return inputs;
 }
 
 /** Step 5 when some upstream value was dropped from memory and must be read back. */
-async function readInputsAsync(upstream: Map<Edge, State>, constants: Readonly<Record<string, unknown>> | undefined): Promise<Record<string, unknown>> {
-  const inputs: Record<string, unknown> = constants ? { ...constants } : {};
+async function readInputsAsync(upstream: Map<Edge, State>): Promise<Record<string, unknown>> {
+  const inputs: Record<string, unknown> = {};
   const valueOf = (s: State) => (s.resultDropped ? s.fetchResult({ raiseOnFailure: false }) : s.result);
   for (const [edge, s] of upstream) {
     if (edge.key === undefined) continue;
-    let value = s instanceof Mapped && !edge.mapped ? await Promise.all(s.mapStates.map(valueOf)) : await valueOf(s);
-    if (edge.flattened && !edge.mapped) value = flattenOnce(value);
-    inputs[edge.key] = value;
+    if (!(s instanceof Mapped) || edge.mapped) {
+      const value = await valueOf(s);
+      inputs[edge.key] = edge.flattened && !edge.mapped ? flattenOnce(value) : value;
+    } else {
+      inputs[edge.key] = await Promise.all(reduceValue(edge.flattened ? await hydratedFlatten(s) : s.mapStates, valueOf));
+    }
   }
   return inputs;
 }
 
-/** One level of nesting removed; an item that is not an array is kept as is. */
+function reduceValue<T>(children: readonly State[], valueOf: (c: State) => T): T[] {
+  const out = new Array<T>(children.length);
+  for (let i = 0; i < children.length; i++) out[i] = valueOf(children[i]!);
+  return out;
+}
+
+/** The flattened element states of a Mapped state whose children's values were dropped from memory. */
+async function hydratedFlatten(s: Mapped): Promise<State[]> {
+  const children = await Promise.all(s.mapStates.map(async (c) => (c.resultDropped ? c.with({ result: await c.fetchResult(), resultDropped: false }) : c)));
+  return flattenStates(s.with({ mapStates: children }) as Mapped);
+}
+
+/**
+ * Prefect's `flatten` of a plain value: one level of nesting removed when every item is an array;
+ * anything else (a non-array, or a list with a non-array item) is passed on unchanged.
+ */
 export function flattenOnce(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
-  const out: unknown[] = [];
+  let n = 0;
   for (const item of value) {
-    if (Array.isArray(item)) out.push(...item);
-    else out.push(item);
+    if (!Array.isArray(item)) return value;
+    n += item.length;
+  }
+  const out = new Array<unknown>(n);
+  let k = 0;
+  for (const item of value as unknown[][]) for (const v of item) out[k++] = v;
+  return out;
+}
+
+/**
+ * The element states a flattened edge out of a Mapped task stands for (Prefect's
+ * `flatten_mapped_children`): a successful, not skipped child whose value is an array contributes
+ * one state per item; any other child contributes itself, once per item of an array value, else once.
+ */
+export function flattenStates(state: Mapped): State[] {
+  const out: State[] = [];
+  for (const c of state.mapStates) {
+    const items = Array.isArray(c.result) ? (c.result as unknown[]) : undefined;
+    if (c.isSuccessful() && !c.isSkipped() && items) for (const item of items) out.push(new Success({ result: item }));
+    else for (let i = items ? items.length : 1; i > 0; i--) out.push(c);
   }
   return out;
 }
 
-/** Step 6: how many children a mapped task has (or why it cannot map). */
-function readyToMap(state: State, upstream: Map<Edge, State>): State {
+/**
+ * Step 6: how many children a mapped task has (or why it cannot map). Mapped inputs of different
+ * lengths zip to the shortest, with a warning naming them.
+ */
+function readyToMap(task: AnyTask, state: State, upstream: Map<Edge, State>, ctx: RunContext): State {
   if (state instanceof Mapped) return state;
   let anyMappedSuccess = false;
   let n = Infinity;
+  let lengths: Array<[string, number]> | undefined;
   for (const [edge, s] of upstream) {
     if (!edge.mapped || !s.isSuccessful()) continue;
     anyMappedSuccess = true;
-    if (s instanceof Mapped) n = Math.min(n, s.nMapStates);
+    let len: number;
+    if (s instanceof Mapped) len = s.nMapStates;
     else {
       const value = edge.flattened ? flattenOnce(s.result) : s.result;
-      if (!Array.isArray(value)) return new Failed({ message: "At least one upstream state has an unmappable result." });
-      n = Math.min(n, value.length);
+      if (!Array.isArray(value)) {
+        const error = new MappingError(messages.unmappable(task.name, edge.upstreamTask.name, edge.key, value));
+        return new Failed({ message: `At least one upstream state has an unmappable result. ${error.message}`, result: error });
+      }
+      len = value.length;
     }
+    (lengths ??= []).push([edge.key ?? `(${edge.upstreamTask.name})`, len]);
+    n = Math.min(n, len);
   }
   if (upstream.size > 0 && !anyMappedSuccess) return new Failed({ message: "No upstream states can be mapped over." });
+  if (lengths && lengths.some(([, len]) => len !== n)) ctx.logger?.warn(messages.mapZipShortest(task.name, lengths, n));
   return new Mapped({ message: "Ready to proceed with mapping.", nMapStates: n === Infinity ? 0 : n });
+}
+
+/** Prefect's cache_result: a successful run of a `cacheFor` task becomes Cached until it expires. */
+function cachedState(state: Success, cacheFor: number, inputs: Record<string, unknown>, ctx: RunContext): Cached {
+  return new Cached({
+    message: state.message,
+    result: state.result,
+    persisted: state.persisted,
+    resultDropped: state.resultDropped,
+    cachedInputs: inputs,
+    cachedParameters: ctx.parameters,
+    cachedResultExpiration: new Date(Date.now() + cacheFor),
+  });
 }
 
 async function validateInputs(task: AnyTask, cls: new () => object, inputs: Record<string, unknown>): Promise<State | undefined> {
@@ -411,11 +482,13 @@ function withTimeout(p: PromiseLike<unknown>, ms: number, controller: AbortContr
 
 /** The context a TaskRunner used outside any flow run inherits: dates, empty parameters, a container. */
 function standaloneContext(): RunContext {
-  return {
+  const ctx: RunContext = {
     parameters: {},
     checkpointing: false,
     ...dateContext(new Date()),
     container: rootContainer.createChildContainer(),
     logger: rootLogger(),
   };
+  installLazySignal(ctx);
+  return ctx;
 }

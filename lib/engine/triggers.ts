@@ -12,7 +12,10 @@ import { Mapped, State } from "./state";
 /** A trigger: may the task run, given its upstream states? */
 export type Trigger = (upstreamStates: Map<Edge, State>) => boolean;
 
-/** The distinct upstream states, with Mapped states replaced by their children. */
+/**
+ * The distinct upstream states, with Mapped states replaced by their children (Prefect's
+ * `_get_all_states_as_set`: the same state reached by two edges counts once).
+ */
 export function expandStates(upstreamStates: Map<Edge, State>): State[] {
   const seen = new Set<State>();
   for (const s of upstreamStates.values()) {
@@ -23,47 +26,62 @@ export function expandStates(upstreamStates: Map<Edge, State>): State[] {
   return [...seen];
 }
 
-const count = (states: State[], pred: (s: State) => boolean) => {
-  let n = 0;
-  for (const s of states) if (pred(s)) n++;
-  return n;
-};
+/**
+ * Whether every expanded upstream state passes `pred` (true when there are none). Duplicates do not
+ * change the answer of "every" or "some", so the default trigger allocates nothing.
+ */
+function every(up: Map<Edge, State>, pred: (s: State) => boolean): boolean {
+  for (const s of up.values()) {
+    if (s instanceof Mapped) {
+      for (const c of s.mapStates) if (!pred(c)) return false;
+    } else if (!pred(s)) return false;
+  }
+  return true;
+}
+
+/** Whether some expanded upstream state passes `pred`. */
+function some(up: Map<Edge, State>, pred: (s: State) => boolean): boolean {
+  return !every(up, (s) => !pred(s));
+}
+
+const isSuccessful = (s: State) => s.isSuccessful();
+const isFailed = (s: State) => s.isFailed();
+const isFinished = (s: State) => s.isFinished();
+const isSkipped = (s: State) => s.isSkipped();
 
 /** Runs when every upstream task succeeded (Skipped counts as success). The default. */
 export const allSuccessful: Trigger = (up) => {
-  const states = expandStates(up);
-  if (!states.every((s) => s.isSuccessful())) throw new TRIGGERFAIL('Trigger was "allSuccessful" but some of the upstream tasks failed.');
+  if (!every(up, isSuccessful)) throw new TRIGGERFAIL('Trigger was "allSuccessful" but some of the upstream tasks failed.');
   return true;
 };
 
 /** Runs when every upstream task failed. */
 export const allFailed: Trigger = (up) => {
-  const states = expandStates(up);
-  if (!states.every((s) => s.isFailed())) throw new TRIGGERFAIL('Trigger was "allFailed" but some of the upstream tasks succeeded.');
+  if (!every(up, isFailed)) throw new TRIGGERFAIL('Trigger was "allFailed" but some of the upstream tasks succeeded.');
   return true;
 };
 
 /** Runs when every upstream task finished, whatever its state. */
 export const allFinished: Trigger = (up) => {
-  const states = expandStates(up);
-  if (!states.every((s) => s.isFinished())) throw new TRIGGERFAIL('Trigger was "allFinished" but some of the upstream tasks were not finished.');
+  if (!every(up, isFinished)) throw new TRIGGERFAIL('Trigger was "allFinished" but some of the upstream tasks were not finished.');
   return true;
 };
 
 /** Same as {@link allFinished}. */
 export const alwaysRun: Trigger = allFinished;
 
-/** Runs when at least one upstream task succeeded (or there are none). */
+/**
+ * Runs when at least one upstream task succeeded, or when the task has no upstream edges. A reduce
+ * over a mapped task with no children has an edge but no states, so it does not run (as in Prefect).
+ */
 export const anySuccessful: Trigger = (up) => {
-  const states = expandStates(up);
-  if (states.length && !states.some((s) => s.isSuccessful())) throw new TRIGGERFAIL('Trigger was "anySuccessful" but none of the upstream tasks succeeded.');
+  if (up.size && !some(up, isSuccessful)) throw new TRIGGERFAIL('Trigger was "anySuccessful" but none of the upstream tasks succeeded.');
   return true;
 };
 
-/** Runs when at least one upstream task failed (or there are none). */
+/** Runs when at least one upstream task failed, or when the task has no upstream edges (see {@link anySuccessful}). */
 export const anyFailed: Trigger = (up) => {
-  const states = expandStates(up);
-  if (states.length && !states.some((s) => s.isFailed())) throw new TRIGGERFAIL('Trigger was "anyFailed" but none of the upstream tasks failed.');
+  if (up.size && !some(up, isFailed)) throw new TRIGGERFAIL('Trigger was "anyFailed" but none of the upstream tasks failed.');
   return true;
 };
 
@@ -75,13 +93,16 @@ export interface SomeOptions {
   atMost?: number;
 }
 
-function some(kind: "successful" | "failed", opts: SomeOptions): Trigger {
-  const pred = kind === "successful" ? (s: State) => s.isSuccessful() : (s: State) => s.isFailed();
+function someOf(kind: "successful" | "failed", opts: SomeOptions): Trigger {
+  const pred = kind === "successful" ? isSuccessful : isFailed;
   const name = kind === "successful" ? "someSuccessful" : "someFailed";
   return (up) => {
+    // No edges at all: runs. Edges whose expansion is empty (a reduce over no children): the
+    // bounds are checked against zero states, as Prefect does.
+    if (!up.size) return true;
     const states = expandStates(up);
-    if (!states.length) return true;
-    const n = count(states, pred);
+    let n = 0;
+    for (const s of states) if (pred(s)) n++;
     const bound = (v: number) => (v < 1 ? v * states.length : v);
     const min = opts.atLeast === undefined ? 0 : bound(opts.atLeast);
     const max = opts.atMost === undefined ? states.length : bound(opts.atMost);
@@ -93,15 +114,14 @@ function some(kind: "successful" | "failed", opts: SomeOptions): Trigger {
 }
 
 /** Runs when the number (or fraction, below 1) of successful upstream tasks is within bounds. */
-export const someSuccessful = (opts: SomeOptions = {}): Trigger => some("successful", opts);
+export const someSuccessful = (opts: SomeOptions = {}): Trigger => someOf("successful", opts);
 /** Runs when the number (or fraction, below 1) of failed upstream tasks is within bounds. */
-export const someFailed = (opts: SomeOptions = {}): Trigger => some("failed", opts);
+export const someFailed = (opts: SomeOptions = {}): Trigger => someOf("failed", opts);
 
 /** Runs when every upstream task succeeded and not all were skipped; all skipped (or none) → SKIP. */
 export const notAllSkipped: Trigger = (up) => {
-  const states = expandStates(up);
-  if (!states.every((s) => s.isSuccessful())) throw new TRIGGERFAIL('Trigger was "notAllSkipped" but some of the upstream tasks failed.');
-  if (states.every((s) => s.isSkipped())) throw new SKIP("All upstream tasks were skipped", { result: undefined });
+  if (every(up, isSkipped)) throw new SKIP("All upstream tasks were skipped", { result: undefined });
+  if (!every(up, isSuccessful)) throw new TRIGGERFAIL('Trigger was "notAllSkipped" but some of the upstream tasks failed.');
   return true;
 };
 

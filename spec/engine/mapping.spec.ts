@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   Flow, Task, task, unmapped, flatten, context, LocalExecutor, ConcurrentExecutor, Executor,
-  State, Success, Failed, Mapped, Skipped, TriggerFailed, Pending, TRIGGERFAIL, SKIP, signals,
+  State, Success, Failed, Mapped, Skipped, TriggerFailed, Pending, TRIGGERFAIL, SKIP, signals, MappingError,
 } from "../../lib/index";
 import { configureLogging } from "../../lib/engine/logging";
 
@@ -202,10 +202,17 @@ for (const [label, makeExecutor] of EXECUTORS) {
         c = addOne.map({ x: 7 as unknown as number[] });
       });
       const s = await run(flow);
-      for (const t of [m, c]) {
+      const detail = {
+        [m.name + "/five"]: `Task 'addOne' cannot map over input "x" from task 'five': it needs an array and received a number (5)`,
+        [c.name + "/const"]: `Task 'addOne' cannot map over input "x" from task '7': it needs an array and received a number (7)`,
+      };
+      for (const [t, key] of [[m, m.name + "/five"], [c, c.name + "/const"]] as const) {
         const st = statesOf(s).get(t)!;
         assert.ok(st instanceof Failed && !(st instanceof TriggerFailed), String(st));
-        assert.equal(st.message, "At least one upstream state has an unmappable result.");
+        // Prefect's message, then which upstream task, input and value: the error is the result.
+        assert.equal(st.message, `At least one upstream state has an unmappable result. ${detail[key]}`);
+        assert.ok(st.result instanceof MappingError);
+        assert.equal((st.result as Error).message, detail[key]);
       }
       assert.ok(s instanceof Failed);
     });
