@@ -81,5 +81,11 @@ export class SerializationError extends FlowsmithError {}
 export class NotSerializableError extends FlowsmithError {}
 /** A mapped task cannot map over an upstream value (it is not an array). */
 export class MappingError extends FlowsmithError {}
+/** A flow cannot be found again in another thread or process: no module exports it, or the module fails to load. */
+export class FlowNotImportableError extends FlowsmithError {}
+/** A worker's copy of a flow is not the driver's version: its module changed since the run started. */
+export class VersionSkewError extends FlowsmithError {}
+/** An executor could not run a task run: a worker crashed, a queue was unreachable, a value was too big to send. */
+export class ExecutorError extends FlowsmithError {}
 /** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
 export class RunError extends FlowsmithError {}

@@ -40,7 +40,12 @@ export { TaskRunner } from "./engine/task-runner";
 export type { TaskRunnerOptions, TaskRunOptions } from "./engine/task-runner";
 export type { FlowRunOptions, FlowRunnerOptions, FlowRunnerRunOptions } from "./engine/flow-runner";
 
-export type { Executor, TaskRunRequest } from "./executors/executor";
+export type { Executor, TaskRun, TaskRunRequest, TaskRunReply, ContextFacts, MaybePromise } from "./executors/executor";
+export { executeRequest } from "./engine/task-run";
+export type { WorkerServices } from "./engine/task-run";
+export { encodeError, decodeError, encodeState, decodeState, encodeValue, decodeValue, errorMatches, errorClassChain } from "./engine/codec";
+export type { EncodedError, EncodedState, EncodedValue, DecodeOptions } from "./engine/codec";
+export type { FlowRef } from "./engine/flow-locator";
 export { LocalExecutor } from "./executors/local";
 export { ConcurrentExecutor } from "./executors/concurrent";
 export type { ConcurrentExecutorOptions } from "./executors/concurrent";

@@ -63,6 +63,24 @@ export const messages = {
     `mapping zips them to the shortest, so ${n} children run`,
   notJournaled: (task: string, why: string) =>
     `Task '${task}': its value is not kept in the run journal (${why}); if this run is resumed, the task runs again`,
+  // leaving the process
+  flowNotImportable: (flow: string, definedIn: string | undefined) =>
+    `${flow} is not exported by any module, so its tasks cannot run in another thread or process: ` +
+    `export it (module.exports / export const) from its module${definedIn ? ` (it was defined in ${definedIn})` : ""}, ` +
+    `or name the module that exports it with the flow option "module"; a flow built inside a function cannot be loaded elsewhere`,
+  flowModuleFailed: (flow: string, module: string, why: string) =>
+    `Cannot load flow '${flow}': importing its module ${module} failed: ${why}`,
+  flowNotExported: (flow: string, module: string, found: readonly string[]) =>
+    `Module ${module} exports no flow named '${flow}'` + (found.length ? ` (it exports: ${found.map((f) => `'${f}'`).join(", ")})` : " (it exports no flow at all)") +
+    `: export the flow from this module, or name its module with the flow option "module"`,
+  versionSkew: (flow: string, module: string, expected: string, found: string) =>
+    `Version skew: the driver runs flow '${flow}' version ${expected}, but ${module} here defines version ${found}; ` +
+    `run workers with the same code as the driver (restart them after a change)`,
+  slugNotInFlow: (slug: string, flow: string, module: string) => `Flow '${flow}' in ${module} has no task with slug ${q(slug)}`,
+  notTransferable: (task: string, what: string, why: string) =>
+    `Task '${task}': ${what} cannot be sent to another thread or process: ${why}`,
+  standaloneCannotLeave: (task: string) =>
+    `Task '${task}' runs outside a flow: only tasks of a flow exported by a module can run in another thread or process`,
   parameterRequired: (name: string) => `Parameter ${q(name)} was required but not provided.`,
   resourceNoContainer: (task: string, key: string) =>
     `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,

@@ -28,6 +28,7 @@ import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
 import { renderFlow, VisualizeOptions } from "./visualize";
+import { callerFile, FLOW_BRAND } from "../engine/flow-locator";
 
 /** A flow state handler: called on every flow state change; may return a replacement state. */
 export type FlowStateHandler = (flow: Flow, oldState: State, newState: State) => State | void | undefined | Promise<State | void | undefined>;
@@ -59,6 +60,11 @@ export interface FlowOptions {
   checkpointing?: boolean;
   /** When the flow should run (used by schedulers; `flow.run` runs once). */
   schedule?: unknown;
+  /**
+   * The module that exports this flow (an absolute path or a `file:` URL), for executors that run
+   * tasks in other threads or processes. @default found by looking for the module that exports it
+   */
+  module?: string;
 }
 
 /** What `getTasks` filters on (all given filters must match). */
@@ -108,6 +114,10 @@ export class Flow {
   #sorted: { revision: number; tasks: AnyTask[] } | undefined;
   #version: { revision: number; value: string } | undefined;
   #parameters: { revision: number; list: Parameter[] } | undefined;
+  /** @internal The file the flow was defined in (a hint for finding ES modules that export it). */
+  readonly definedIn: string | undefined;
+  /** @internal Recognises a Flow made by another copy of the library. */
+  readonly [FLOW_BRAND] = true;
 
   constructor(name: string, options: FlowOptions = {}) {
     if (typeof name !== "string" || !name) throw new InvalidOptionError(messages.flowNameRequired());
@@ -121,6 +131,7 @@ export class Flow {
     }
     this.name = name;
     this.options = { ...options };
+    this.definedIn = callerFile();
     if (options.referenceTasks) {
       for (const t of options.referenceTasks) this.addTask(t);
       this.setReferenceTasks(options.referenceTasks);

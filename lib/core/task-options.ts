@@ -42,8 +42,11 @@ export interface TaskOptions {
   maxRetries?: number;
   /** Milliseconds to wait before a retry, or a function of the attempt number for backoff. @default 0 */
   retryDelay?: number | ((attempt: number) => number);
-  /** Only retry when the error is an instance of one of these classes. Needs `maxRetries`. */
-  retryOn?: ErrorClass[];
+  /**
+   * Only retry when the error is an instance of one of these classes (or has one of these class
+   * names: errors that crossed a thread or process boundary are matched by name). Needs `maxRetries`.
+   */
+  retryOn?: Array<ErrorClass | string>;
   /** Milliseconds the run may take before it is TimedOut. */
   timeout?: number;
   /** When the task may run, given its upstream states. @default triggers.allSuccessful */
@@ -127,8 +130,8 @@ function IsErrorClassArray(opts?: ValidationOptions) {
       name: "isErrorClassArray",
       validator: {
         validate: (v: unknown) =>
-          Array.isArray(v) && v.every((c) => c === Error || (isFunction(c) && c.prototype instanceof Error)),
-        defaultMessage: () => "must be an array of Error classes",
+          Array.isArray(v) && v.every((c) => c === Error || (typeof c === "string" && c.length > 0) || (isFunction(c) && c.prototype instanceof Error)),
+        defaultMessage: () => "must be an array of Error classes or class names",
       },
     },
     opts,
@@ -174,7 +177,7 @@ export class TaskOptionsSchema implements TaskOptions {
   @IsOptional() @IsDelay() @NeedsRetries({ message: "retryDelay needs maxRetries > 0" })
   retryDelay?: number | ((attempt: number) => number);
   @IsOptional() @IsErrorClassArray() @NeedsRetries({ message: "retryOn needs maxRetries > 0" })
-  retryOn?: ErrorClass[];
+  retryOn?: Array<ErrorClass | string>;
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }, { message: "must be a number of milliseconds > 0" }) @IsPositive({ message: "must be a number of milliseconds > 0" })
   timeout?: number;
   @IsOptional() @IsFunctionValue()

@@ -85,8 +85,8 @@ export abstract class Task<In extends object = {}, Out = unknown> {
   declare readonly maxRetries: number;
   /** Milliseconds to wait before a retry, or a function of the attempt number for backoff. @default 0 */
   declare readonly retryDelay: number | ((attempt: number) => number);
-  /** Only retry when the error is an instance of one of these classes (undefined: any error). */
-  declare readonly retryOn: readonly ErrorClass[] | undefined;
+  /** Only retry when the error is an instance of one of these classes, or has one of these class names (undefined: any error). */
+  declare readonly retryOn: readonly (ErrorClass | string)[] | undefined;
   /** Milliseconds the run may take before it is TimedOut (undefined: no limit). */
   declare readonly timeout: number | undefined;
   /** When the task may run, given its upstream states. @default triggers.allSuccessful */

@@ -17,12 +17,13 @@ import type { Flow } from "../core/flow";
 import type { AnyTask } from "../core/task";
 import type { StateHandler } from "../core/task-options";
 import { Constant } from "../core/constants";
-import type { Executor, TaskRunRequest } from "../executors/executor";
+import type { Executor } from "../executors/executor";
+import { flowRefOf, type FlowRef } from "./flow-locator";
 import { LocalExecutor } from "../executors/local";
 import { MappingError, RunError, TaskNotFoundError } from "../errors";
 import { defaultRunsDir, RunJournal } from "../results/run-journal";
 import { JOURNAL_KEY } from "./persistence";
-import { childContext, installLazySignal, RunContext, runWithContext } from "./context";
+import { installLazySignal, RunContext, runWithContext } from "./context";
 import { rootLogger } from "./logging";
 import { planOf, Plan, PlanEdge, PlanNode } from "./plan";
 import {
@@ -121,10 +122,12 @@ export class FlowRunner {
           if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
         }
         const executor: Executor = opts.executor ?? flow.options.executor ?? new LocalExecutor();
+        // An executor that runs tasks elsewhere must find the flow there: checked before anything runs.
+        const flowRef = executor.inProcess ? undefined : await flowRefOf(flow);
         await executor.start?.();
         try {
           const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
-          outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed).execute();
+          outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed, flowRef).execute();
         } finally {
           await executor.shutdown?.();
         }
@@ -305,7 +308,9 @@ class PlanRun {
     readonly ctx: RunContext,
     readonly opts: FlowRunnerRunOptions,
     /** States recovered from a crashed run's journal, by `slug` / `slug[i]`. */
-    readonly resumed: Map<string, State> | undefined = undefined,
+    readonly resumed: Map<string, State> | undefined,
+    /** How the flow is found by executors that run tasks elsewhere. */
+    readonly flowRef: FlowRef | undefined,
   ) {
     this.#max = Math.max(1, executor.maxConcurrency);
     this.#runs = plan.nodes.map((node) => ({
@@ -412,13 +417,9 @@ class PlanRun {
     const runner = (r.runner ??= this.runner.taskRunner(node.task));
     const runOpts: TaskRunOptions = {
       state: u.state, upstreamStates, isMappedParent: node.mapped && !child, context: extra, slug: node.slug, mapIndex: child?.index,
+      executor: this.executor, flowRef: this.flowRef,
     };
-    if (this.executor.inProcess) return runner.runInContext(runOpts, this.ctx);
-    const request: TaskRunRequest = {
-      task: node.task, flow: this.runner.flow, slug: node.slug, state: u.state, upstreamStates,
-      context: childContext(this.ctx, { ...extra, taskSlug: node.slug, mapIndex: child?.index }), mapIndex: child?.index,
-    };
-    return this.executor.submit(request, () => Promise.resolve(runner.runInContext(runOpts, this.ctx)));
+    return runner.runInContext(runOpts, this.ctx);
   }
 
   /**

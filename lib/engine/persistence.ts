@@ -15,7 +15,7 @@ import type { Result } from "../results/result";
 import type { RunJournal } from "../results/run-journal";
 import { durationOnly } from "./cache-validators";
 import { flattenContext, type RunContext } from "./context";
-import { Cached, Failed, Mapped, Pending, State, Success } from "./state";
+import { Cached, Failed, Mapped, Pending, State, Success, type PersistedRef } from "./state";
 import { messages } from "../messages";
 import { formatContextTemplate, templateArgs } from "./templates";
 
@@ -70,7 +70,7 @@ function mustWrite(p: PersistenceContext, value: unknown, cacheKey: string | und
 
 /** The result a task writes to: its own, else the flow's, else a LocalResult under FLOWSMITH_HOME. */
 function resultFor(p: PersistenceContext): Result {
-  return p.task.result ?? p.flowResult ?? defaultResult();
+  return resultOfTask(p.task, p.flowResult);
 }
 
 /**
@@ -92,7 +92,7 @@ const cacheStore = perHome(() => new CacheStore());
 function cacheKeyOf(p: PersistenceContext): string | undefined {
   const fn = p.task.cacheKeyFn;
   if (!fn) return undefined;
-  // Computed once per run: beforeRun and persistSuccess must agree, and a user's function may have
+  // Computed once per run: beforeRun, writeResult and recordSuccess must agree, and a user's function may have
   // side effects or not be deterministic.
   if ("cacheKey" in p.memo) return p.memo.cacheKey;
   const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
@@ -152,26 +152,45 @@ export async function beforeRun(state: State, p: PersistenceContext): Promise<St
 }
 
 /**
- * Step 11 for a successful run: write the value where a feature needs it, record it in the run's
- * journal and in the `cacheKeyFn` store. A write that fails fails the task. (Caching a `cacheFor`
- * task is a state change of its own, made by the TaskRunner after the handlers saw this one.)
+ * Step 11, where the task ran (in an executor's worker too): write the value where a feature needs
+ * it (a target, checkpointing, `persistResult`, a `cacheKeyFn` cache) and drop it from memory for
+ * `cacheResultInMemory: false`. A write that fails fails the task.
  */
-export async function persistSuccess(state: Success, p: PersistenceContext): Promise<State> {
+export async function writeResult(state: Success, p: PersistenceContext): Promise<State> {
   const { task, ctx, inputs } = p;
   const value = state.result;
-  let persisted = state.persisted;
   const key = cacheKeyOf(p);
-  if (mustWrite(p, value, key)) {
-    const result = resultFor(p);
-    try {
-      const target = targetOf(p);
-      const args = templateArgs(ctx, inputs);
-      // The target is already filled: a function template keeps write from filling it again (a value with braces).
-      const written = target !== undefined ? await result.copy({ locationTemplate: () => target }).write(value, args) : await result.write(value, args);
-      persisted = { result: written, location: written.location! };
-    } catch (err) {
-      return writeFailure(task, result, err);
-    }
+  if (!mustWrite(p, value, key)) return state;
+  const result = resultFor(p);
+  let persisted: PersistedRef;
+  try {
+    const target = targetOf(p);
+    const args = templateArgs(ctx, inputs);
+    // The target is already filled: a function template keeps write from filling it again (a value with braces).
+    const written = target !== undefined ? await result.copy({ locationTemplate: () => target }).write(value, args) : await result.write(value, args);
+    persisted = { result: written, location: written.location! };
+  } catch (err) {
+    return writeFailure(task, result, err);
+  }
+  const dropped = task.cacheResultInMemory === false;
+  return new Success({ message: state.message, result: dropped ? undefined : value, persisted, resultDropped: dropped });
+}
+
+/**
+ * Step 11, back in the coordinator: a successful value goes into the `cacheKeyFn` store and the
+ * run's journal (nothing else writes them, so they never see another process's half-done work).
+ */
+export async function recordSuccess(state: Success, p: PersistenceContext): Promise<State> {
+  const { task, ctx } = p;
+  const key = cacheKeyOf(p);
+  const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
+  const journaled = journal !== undefined && task.checkpoint !== false;
+  if (key === undefined && !journaled) return state;
+  let value: unknown;
+  try {
+    value = state.resultDropped ? await state.fetchResult() : state.result;
+  } catch (err) {
+    return writeFailure(task, resultFor(p), err);
   }
   if (key !== undefined) {
     try {
@@ -180,11 +199,10 @@ export async function persistSuccess(state: Success, p: PersistenceContext): Pro
       return writeFailure(task, resultFor(p), err);
     }
   }
-  const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
-  if (journal && task.checkpoint !== false) {
+  if (journaled) {
     const serializer = (task.result ?? p.flowResult)?.serializer;
     try {
-      journal.recordValue(ctx.taskSlug!, value, { mapIndex: ctx.mapIndex, serializer });
+      journal!.recordValue(ctx.taskSlug!, value, { mapIndex: ctx.mapIndex, serializer });
     } catch (err) {
       // A value its serializer cannot keep does not fail the task (Prefect keeps such values in
       // memory); the run just cannot skip this task when it is resumed.
@@ -192,9 +210,17 @@ export async function persistSuccess(state: Success, p: PersistenceContext): Pro
       ctx.logger?.warn({ err }, messages.notJournaled(ctx.taskFullName ?? task.name, err.message));
     }
   }
-  if (persisted === state.persisted && task.cacheResultInMemory !== false) return state;
-  const dropped = task.cacheResultInMemory === false && persisted !== undefined;
-  return new Success({ message: state.message, result: dropped ? undefined : value, persisted, resultDropped: dropped });
+  return state;
+}
+
+/** Whether a successful run must go through {@link recordSuccess} (a `cacheKeyFn` key, or a journal). */
+export function needsRecord(task: AnyTask, ctx: RunContext): boolean {
+  return task.cacheKeyFn !== undefined || (ctx[JOURNAL_KEY] !== undefined && task.checkpoint !== false);
+}
+
+/** The result a task's persisted values are read back with (the same configuration on every side). */
+export function resultOfTask(task: AnyTask, flowResult: Result | undefined): Result {
+  return task.result ?? flowResult ?? defaultResult();
 }
 
 /**

@@ -28,8 +28,11 @@ import { formatValidationErrors } from "../core/task-options";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { currentContext, installLazySignal, runWithContext, RunContext } from "./context";
-import { redirectStdoutOfLoggingTasks, rootLogger } from "./logging";
-import { beforeRun, persistSuccess, PersistenceContext, usesPersistence } from "./persistence";
+import { rootLogger } from "./logging";
+import { beforeRun, needsRecord, recordSuccess, PersistenceContext, usesPersistence } from "./persistence";
+import { describe, LocalTaskRun } from "./task-run";
+import { errorMatches } from "./codec";
+import type { FlowRef } from "./flow-locator";
 import { callStateHandlers, isObserved, then, type HandlerChain, type Sync } from "./handlers";
 import { ENDRUN, StateSignal, TRIGGERFAIL } from "./signals";
 import {
@@ -54,8 +57,10 @@ export interface TaskRunOptions {
   upstreamStates?: Map<Edge, State>;
   /** Extra context keys (e.g. `{ parameters: {...}, resume: true }`). */
   context?: RunContext;
-  /** Accepted for symmetry with Prefect; a single task run happens in this process. */
+  /** Where the task's body runs. @default in this process */
   executor?: Executor;
+  /** @internal How the task's flow is found elsewhere (for executors that run tasks out of process). */
+  flowRef?: FlowRef;
   /** @internal Run as the parent of a mapped task: decide how many children there are. */
   isMappedParent?: boolean;
   /** @internal The task's slug in its flow (`context.taskSlug`). */
@@ -64,15 +69,12 @@ export interface TaskRunOptions {
   mapIndex?: number;
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as PromiseLike<unknown>).then === "function";
-}
-
 const START_MESSAGE = "Starting task run.";
 /** The Running state of unobserved runs: nobody can see it, so one instance serves them all. */
 const RUNNING = new Running(START_MESSAGE);
 const EMPTY_UPSTREAM: Map<Edge, State> = new Map();
-const TIMED_OUT = Symbol("timed out");
+/** Runs task bodies right here: a lone TaskRunner's executor. */
+const HERE: Pick<Executor, "submit"> = { submit: (run) => run.runHere() };
 
 /** Runs one task through Prefect 1's pipeline. */
 export class TaskRunner {
@@ -118,10 +120,6 @@ export class TaskRunner {
     ctx.taskName = task.name;
     ctx.taskFullName = mapIndex === undefined ? task.name : `${task.name}[${mapIndex}]`;
     ctx.taskTags = task.tags;
-    if (task.logStdout) {
-      ctx._logStdout = true;
-      redirectStdoutOfLoggingTasks();
-    }
     if (ctx.taskRunId === undefined) ctx.taskRunId = randomUUID();
     if (ctx.taskSlug === undefined) ctx.taskSlug = task.slug ?? task.name;
     if (state instanceof Retrying) ctx.taskRunCount = state.runCount + 1;
@@ -219,8 +217,8 @@ export class TaskRunner {
   /** Steps 11–12. */
   #execute(running: State, inputs: Record<string, unknown>, persistence: PersistenceContext | undefined, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
     const task = this.task;
-    const outcome = then(this.#runTask(inputs, ctx), (o) =>
-      persistence && o instanceof Success && !(o instanceof Skipped) && !(o instanceof Cached) ? persistSuccess(o, persistence) : o,
+    const outcome = then(this.#runTask(inputs, persistence, opts, ctx), (o) =>
+      persistence && o instanceof Success && !(o instanceof Skipped) && !(o instanceof Cached) && needsRecord(task, ctx) ? recordSuccess(o, persistence) : o,
     );
     return then(outcome, (o) =>
       then(this.#change(running, o, ctx), (afterRun) =>
@@ -260,35 +258,32 @@ export class TaskRunner {
     }
   }
 
-  /** Step 11: validates inputs, calls `run` (with its timeout), and turns the outcome into a state. */
-  #runTask(inputs: Record<string, unknown>, ctx: RunContext): Sync<State> {
+  /**
+   * Step 11: validates the inputs, then hands the run to the executor, which runs the body where
+   * the code lives (see task-run.ts). An executor that fails (a crashed worker) fails the run,
+   * naming it.
+   */
+  #runTask(inputs: Record<string, unknown>, persistence: PersistenceContext | undefined, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
     const inputsClass = this.task.classMeta.inputsClass;
     if (inputsClass) {
-      return validateInputs(this.task, inputsClass, inputs).then((invalid) => invalid ?? this.#call(inputs, ctx));
+      return validateInputs(this.task, inputsClass, inputs).then((invalid) => invalid ?? this.#submit(inputs, persistence, opts, ctx));
     }
-    return this.#call(inputs, ctx);
+    return this.#submit(inputs, persistence, opts, ctx);
   }
 
-  #call(inputs: Record<string, unknown>, ctx: RunContext): Sync<State> {
-    const task = this.task;
-    const timeout = task.timeout;
-    let controller: AbortController | undefined;
-    if (timeout !== undefined) {
-      controller = new AbortController();
-      ctx.signal = controller.signal;
-    }
-    let value: unknown;
+  #submit(inputs: Record<string, unknown>, persistence: PersistenceContext | undefined, opts: TaskRunOptions, ctx: RunContext): Sync<State> {
+    const run = new LocalTaskRun(this.task, inputs, ctx, persistence, this.flowResult, opts.flowRef);
+    const failed = (err: unknown) => new Failed({
+      message: `Task '${ctx.taskFullName}': the executor could not run it: ${describe(err)}`,
+      result: err as Error,
+    });
+    let out: Sync<State>;
     try {
-      value = task.run(inputs as never);
+      out = (opts.executor ?? HERE).submit(run);
     } catch (err) {
-      return outcomeOfError(err, ctx, timeout);
+      return failed(err);
     }
-    if (!isThenable(value)) return new Success({ message: "Task run succeeded.", result: value });
-    const awaited = timeout === undefined ? Promise.resolve(value) : withTimeout(value, timeout, controller!);
-    return awaited.then(
-      (v) => new Success({ message: "Task run succeeded.", result: v }),
-      (err) => outcomeOfError(err, ctx, timeout),
-    );
+    return out instanceof Promise ? out.then(undefined, failed) : out;
   }
 
   /** Step 12: a retryable failure becomes Retrying, with its start time and run count. */
@@ -296,7 +291,7 @@ export class TaskRunner {
     const task = this.task;
     const runCount = ctx.taskRunCount ?? 1;
     if (runCount > task.maxRetries) return undefined;
-    if (task.retryOn && !task.retryOn.some((cls) => state.result instanceof cls)) return undefined;
+    if (task.retryOn && !task.retryOn.some((cls) => errorMatches(state.result, cls))) return undefined;
     const delay = typeof task.retryDelay === "function" ? task.retryDelay(runCount) : task.retryDelay;
     const loopContext = ctx.taskLoopCount !== undefined ? { taskLoopCount: ctx.taskLoopCount, taskLoopResult: ctx.taskLoopResult } : undefined;
     return new Retrying({
@@ -322,22 +317,6 @@ export class TaskRunner {
       throw new ENDRUN(new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error }));
     });
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-function outcomeOfError(err: unknown, ctx: RunContext, timeout: number | undefined): State {
-  if (err === TIMED_OUT) {
-    return new TimedOut({
-      message: `Task timed out during execution (after ${timeout} ms).`,
-      result: new Error(`Task '${ctx.taskFullName}' timed out after ${timeout} ms`),
-    });
-  }
-  if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
-  return new Failed({ message: `Error during execution of task: ${describe(err)}`, result: err as Error });
 }
 
 /**
@@ -465,19 +444,6 @@ async function validateInputs(task: AnyTask, cls: new () => object, inputs: Reco
   const message = formatValidationErrors(`Task '${task.name}'`, errors, "input");
   const err = new InputValidationError(message, errors.map((e) => ({ property: e.property, constraints: e.constraints ?? {} })));
   return new ValidationFailed({ message, result: err });
-}
-
-function withTimeout(p: PromiseLike<unknown>, ms: number, controller: AbortController): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      controller.abort(new Error(`timed out after ${ms} ms`));
-      reject(TIMED_OUT);
-    }, ms);
-    p.then(
-      (v) => { clearTimeout(timer); resolve(v); },
-      (e) => { clearTimeout(timer); reject(e); },
-    );
-  });
 }
 
 /** The context a TaskRunner used outside any flow run inherits: dates, empty parameters, a container. */

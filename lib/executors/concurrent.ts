@@ -6,7 +6,7 @@
  */
 import { InvalidOptionError } from "../errors";
 import type { State } from "../engine/state";
-import type { Executor, TaskRunRequest } from "./executor";
+import type { Executor, MaybePromise, TaskRun } from "./executor";
 
 /** Options of {@link ConcurrentExecutor}. */
 export interface ConcurrentExecutorOptions {
@@ -26,7 +26,8 @@ export class ConcurrentExecutor implements Executor {
     }
     this.maxConcurrency = n;
   }
-  submit(_request: TaskRunRequest, runLocally: () => Promise<State>): Promise<State> {
-    return runLocally();
+  /** Runs the task run here (synchronously for a synchronous task). */
+  submit(run: TaskRun): MaybePromise<State> {
+    return run.runHere();
   }
 }

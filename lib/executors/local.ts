@@ -3,14 +3,15 @@
  * @module
  */
 import type { State } from "../engine/state";
-import type { Executor, TaskRunRequest } from "./executor";
+import type { Executor, MaybePromise, TaskRun } from "./executor";
 
 /** Runs one task at a time in this process (the default executor). */
 export class LocalExecutor implements Executor {
   readonly name = "local";
   readonly inProcess = true;
   readonly maxConcurrency = 1;
-  submit(_request: TaskRunRequest, runLocally: () => Promise<State>): Promise<State> {
-    return runLocally();
+  /** Runs the task run here (synchronously for a synchronous task). */
+  submit(run: TaskRun): MaybePromise<State> {
+    return run.runHere();
   }
 }

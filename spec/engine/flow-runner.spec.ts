@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import {
   Flow, FlowRunner, Task, task, Constant, Parameter, NoOpTask, manualOnly, allFinished, context,
-  LocalExecutor, ConcurrentExecutor, Executor, TaskRunRequest, ParameterError, RunError,
+  LocalExecutor, ConcurrentExecutor, Executor, TaskRun, ParameterError, RunError,
   State, Pending, Running, Success, Failed, Paused, Cancelled, Resume, TriggerFailed, Skipped, Mapped, signals,
 } from "../../lib/index";
 import { configureLogging } from "../../lib/engine/logging";
@@ -249,13 +249,14 @@ describe("FlowRunner: given task states, constants, parameters", () => {
     class CountingExecutor implements Executor {
       readonly name = "counting";
       readonly maxConcurrency = 4;
+      readonly inProcess = true;
       starts = 0;
       shutdowns = 0;
       start() { this.starts++; }
       shutdown() { this.shutdowns++; }
-      submit(req: TaskRunRequest, runLocally: () => Promise<State>) {
-        submitted.push(req.task.name);
-        return runLocally();
+      submit(run: TaskRun) {
+        submitted.push(run.task.name);
+        return run.runHere();
       }
     }
     const c = new SpyConstant(5, { name: "five" });
