@@ -120,7 +120,7 @@ describe("Task: construction", () => {
       ["tags as a string", { tags: "abc" }, `Task 'AddTask': invalid option "tags": must be an array of strings (not a single string)`],
       ["tags with a number", { tags: ["a", 1] }, `Task 'AddTask': invalid option "tags": must be an array of strings`],
       ["retryOn without retries", { retryOn: [RangeError] }, `Task 'AddTask': invalid option "retryOn": retryOn needs maxRetries > 0`],
-      ["retryOn with a non-Error class", { maxRetries: 1, retryOn: [Date] }, `Task 'AddTask': invalid option "retryOn": must be an array of Error classes`],
+      ["retryOn with a non-Error class", { maxRetries: 1, retryOn: [Date] }, `Task 'AddTask': invalid option "retryOn": must be an array of Error classes or class names`],
       ["retryDelay without retries", { retryDelay: 1000 }, `Task 'AddTask': invalid option "retryDelay": retryDelay needs maxRetries > 0`],
       ["a negative retryDelay", { maxRetries: 1, retryDelay: -1 }, `Task 'AddTask': invalid option "retryDelay": must be a number of milliseconds >= 0 or a function (attempt) => ms`],
       ["a non-function trigger", { trigger: "all_successful" }, `Task 'AddTask': invalid option "trigger": must be a function`],
