@@ -2,6 +2,9 @@
  * Flows the property suite (./engine.spec.ts) found where flowsmith and Prefect 1.4.1 disagreed,
  * shrunk and written out as plain tests. Each asserts Prefect's outcome and names the Prefect code
  * that decides it (paths under src/prefect/ at tag 1.4.1).
+ *
+ * Several flows are ill-typed on purpose (mapping over a value that is not a list, or over a task
+ * that fails): `as never` lets them compile, since the point is what the engine does with them.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
