@@ -55,6 +55,11 @@ export const resultMessages = {
     `Invalid run id ${q(runId)}: a run id names a journal file, so it must be a non-empty string without "/", "\\", NUL, and not "." or ".."`,
   badJournalEntry: (runId: string, why: string) => `Cannot record in the journal of run ${q(runId)}: ${why}`,
   journalLineCorrupt: (file: string, line: number, why: string) => `The run journal ${file} is corrupt at line ${line}: ${why}`,
+  journalReadOnly: () => "it was opened for reading only (RunJournal.reader); the run that writes it opens it with RunJournal.open",
+  runLocked: (runId: string, pid: number | undefined, lockPath: string) =>
+    `Flow run ${q(runId)} is already running: its journal is locked by ${pid === undefined ? "a process the lock file does not name" : `process ${pid}`} (lock file ${lockPath}). ` +
+    "Two runs with one run id would write one journal: wait for that run to end, use another run id, or delete the lock file if no such run is alive",
+  lockFailed: (lockPath: string, why: string) => `Cannot take the run journal's lock ${lockPath}: ${why}`,
   // cache validators
   badValidateOn: (validator: string, value: unknown) =>
     `${validator}(keys): keys must be an array of strings (got ${describeValue(value)})`,
