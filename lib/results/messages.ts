@@ -49,6 +49,8 @@ export const resultMessages = {
     `Cannot put the cache entry for key ${q(key)}: the entry's own key is ${q(entryKey)}`,
   cacheEntryInvalid: (key: string, why: string) => `Cannot put the cache entry for key ${q(key)}: ${why}`,
   cacheEntryCorrupt: (file: string, why: string) => `The cache entry ${file} is corrupt: ${why}`,
+  cacheEntryUnreadable: (file: string, key: string | undefined, why: string) =>
+    `Ignoring the cache entry ${file}${key === undefined ? "" : ` (key ${q(key)})`}, which cannot be read: it counts as a miss and the next value cached under its key replaces it. ${why}`,
   cacheBadKey: (key: unknown) => `A cache key must be a non-empty string (got ${describeValue(key)})`,
   // run journal
   badRunId: (runId: unknown) =>
