@@ -35,6 +35,9 @@ export const resultMessages = {
     `A location function must return a non-empty string (it returned ${describeValue(returned)})`,
   locationOutsideDir: (location: string, dir: string) =>
     `The result location ${q(location)} resolves outside the result directory ${q(dir)}; a location must stay inside it`,
+  locationLinksOutside: (location: string, real: string, dir: string, realDir: string) =>
+    `The result location ${q(location)} resolves through a symbolic link to ${q(real)}, outside the result directory ${q(dir)}` +
+    `${realDir === dir ? "" : ` (${q(realDir)})`}; a location must stay inside it`,
   // results
   badDir: (owner: string, dir: unknown) => `${owner}: "dir" must be a non-empty string (got ${describeValue(dir)})`,
   resultMissing: (file: string) => `No result at ${file}: the file does not exist`,
