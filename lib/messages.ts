@@ -11,6 +11,8 @@ export const messages = {
   invalidOption: (owner: string, option: string, why: string) => `${owner}: invalid option "${option}": ${why}`,
   invalidDecoratorArg: (decorator: string, target: string, why: string) => `@${decorator} on ${target}: ${why}`,
   emptyName: (owner: string) => `${owner}: invalid option "name": a task name must be a non-empty string`,
+  taskWithoutRun: (className: string) =>
+    `Task class ${className || "(anonymous)"} has no run method: a Task subclass must implement run(inputs) as a method (or wrap a function with task(fn))`,
   // binding
   noFlow: (task: string, method: string) =>
     `${task}.${method}(...) needs a flow: call it inside Flow.build(...)/flow.define(...), pass { flow }, or test the task directly with task.run(inputs) or a TaskRunner`,
