@@ -39,6 +39,9 @@ export const messages = {
     `Flow ${flow} received unexpected parameters: ${names.join(", ")}`,
   missingParameters: (flow: string, names: readonly string[]) =>
     `Flow ${flow} did not receive the required parameters: ${names.join(", ")}`,
+  // caching
+  badCacheKey: (task: string, returned: string, hint: string) =>
+    `Task '${task}': cacheKeyFn returned ${returned}, which cannot be a cache key: a key is a non-empty string, a finite number or a bigint (${hint})`,
   // states and runs
   resultDropped: (state: string) =>
     `The value of ${state} was dropped from memory after it was persisted; use await state.fetchResult()`,
