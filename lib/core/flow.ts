@@ -18,7 +18,7 @@ import { Dict, List } from "./collections";
 import { Constant } from "./constants";
 import { Edge } from "./edge";
 import { classMeta } from "./metadata";
-import { Parameter } from "./parameter";
+import { convertRunParameters, Parameter } from "./parameter";
 import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
 import { Task, AnyTask, Dependencies } from "./task";
 import type { ContextTemplate } from "./task-options";
@@ -604,8 +604,10 @@ export class Flow {
   }
 
   /**
-   * Runs the flow to completion (retries included) and returns its final state. Unknown parameters
-   * and missing required ones throw before anything runs.
+   * Runs the flow to completion (retries included) and returns its final state. Unknown
+   * parameters, missing required ones, and values that are not of their parameter's `type` or
+   * fail its `check` reject with a {@link ParameterError} before any task runs; tasks and
+   * `context.parameters` see the converted values.
    */
   async run(opts: FlowRunOptions = {}): Promise<State> {
     if (currentFlow() === this) throw new RunError(messages.runInsideBuilder(this.toString()));
@@ -616,7 +618,7 @@ export class Flow {
     if (unknown.length) throw new ParameterError(messages.unexpectedParameters(this.toString(), unknown));
     const missing = [...params].filter((p) => p.required && !Object.prototype.hasOwnProperty.call(given, p.name)).map((p) => p.name);
     if (missing.length) throw new ParameterError(messages.missingParameters(this.toString(), missing));
-    return new FlowRunner(this).run(opts);
+    return new FlowRunner(this).run(convertRunParameters(params, opts));
   }
 
   /** The DAG as DOT or Mermaid text (mapped tasks and edges marked, keys as labels). */
