@@ -116,16 +116,19 @@ describe("resume after a crash", () => {
       const first = flow.run({ runId: "same-id", context: { checkpointing: true } });
       await started;
       const lockPath = join(home, "runs", "same-id.lock");
-      await assert.rejects(flow.run({ runId: "same-id", context: { checkpointing: true } }), (err: unknown) => {
-        assert.ok(err instanceof RunLockedError);
-        assert.equal(
-          err.message,
-          `Flow run "same-id" is already running: its journal is locked by process ${process.pid} (lock file ${lockPath}). ` +
-            "Two runs with one run id would write one journal: wait for that run to end, use another run id, or delete the lock file if no such run is alive",
-        );
-        return true;
-      });
-      release();
+      try {
+        await assert.rejects(flow.run({ runId: "same-id", context: { checkpointing: true } }), (err: unknown) => {
+          assert.ok(err instanceof RunLockedError);
+          assert.equal(
+            err.message,
+            `Flow run "same-id" is already running: its journal is locked by process ${process.pid} (lock file ${lockPath}). ` +
+              "Two runs with one run id would write one journal: wait for that run to end, use another run id, or delete the lock file if no such run is alive",
+          );
+          return true;
+        });
+      } finally {
+        release();
+      }
       assert.equal((await first).type, "Success");
       assert.equal(calls, 1, "the refused run ran nothing");
       assert.deepEqual(journalKeys(home, "same-id").map(nameOf), ["slow"]);
