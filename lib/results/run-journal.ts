@@ -198,11 +198,25 @@ export class RunJournal {
     }
   }
 
-  /** Closes and deletes the journal: the run finished and will not be resumed. */
+  /**
+   * Closes and deletes the journal: the run finished and will not be resumed. The lock is held
+   * until the file is gone (taken again if the journal was closed), so a run starting with the
+   * same id never has its new journal deleted.
+   */
   discard(): void {
     if (this.readOnly) throw new ResultError(m.badJournalEntry(this.runId, m.journalReadOnly()));
-    this.close();
-    fs.rmSync(this.path, { force: true });
+    if (this.fd === undefined) {
+      acquireLock(this.runId, this.lockPath);
+    } else {
+      const fd = this.fd;
+      this.fd = undefined;
+      fs.closeSync(fd);
+    }
+    try {
+      fs.rmSync(this.path, { force: true });
+    } finally {
+      releaseLock(this.lockPath);
+    }
   }
 
   /** The header, or undefined for an entry line; a bad line is a ResultError naming the file and line. */

@@ -297,5 +297,19 @@ describe("RunJournal", () => {
       assert.equal(fs.existsSync(journal.lockPath), false);
       assert.equal(RunJournal.exists("reopen", dir), false);
     });
+
+    it("discarding a closed journal takes the lock first: it never deletes the journal of a run that holds it", () => {
+      const dir = fresh();
+      const old = RunJournal.open("d", dir);
+      old.close();
+      const running = RunJournal.open("d", dir);
+      running.recordValue("a", 1);
+      assert.throws(() => old.discard(), { name: "RunLockedError" });
+      assert.equal(running.load().size, 1);
+      running.close();
+      old.discard();
+      assert.equal(RunJournal.exists("d", dir), false);
+      assert.deepEqual(fs.readdirSync(dir), []);
+    });
   });
 });
