@@ -238,7 +238,21 @@ function parseJson(text: string): unknown {
 }
 
 // ISO 8601 as Date.parse reads it: a date, optionally a time, optionally a zone.
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * The date an ISO 8601 string names, or undefined. Fields are range-checked first: `Date.parse`
+ * rolls "2024-02-30" over to March 1st, and a mistyped day must be refused, not moved.
+ */
+function parseIsoDate(text: string): Date | undefined {
+  const m = ISO_DATE.exec(text.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((f) => Number(f ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
+  const d = new Date(text.trim());
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
 
 const isRecord = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -265,7 +279,7 @@ const TYPES = new Map<ParameterType, TypeSpec>([
   [Date, {
     expected: 'a date: a Date, milliseconds since the epoch, or an ISO 8601 string such as "2024-01-31" or "2024-01-31T12:00:00Z"',
     convert: (v) => {
-      const d = v instanceof Date ? new Date(v.getTime()) : typeof v === "number" ? new Date(v) : typeof v === "string" && ISO_DATE.test(v.trim()) ? new Date(v.trim()) : undefined;
+      const d = v instanceof Date ? new Date(v.getTime()) : typeof v === "number" ? new Date(v) : typeof v === "string" ? parseIsoDate(v) : undefined;
       return d && !Number.isNaN(d.getTime()) ? d : INVALID;
     },
   }],

@@ -244,8 +244,12 @@ describe("Parameter: type and check", () => {
       assert.equal(convertParameterValue(d, "2024-01-31T13:00:00+01:00").getTime(), given.getTime());
       assert.equal(convertParameterValue(d, "2024-01-31T12:00:00.000Z").getTime(), given.getTime());
       assert.equal(convertParameterValue(d, "2024-01-31").toISOString(), "2024-01-31T00:00:00.000Z");
+      assert.equal(convertParameterValue(d, "2024-02-29").toISOString(), "2024-02-29T00:00:00.000Z");
       assert.equal(convertParameterValue(d, 0).toISOString(), "1970-01-01T00:00:00.000Z");
-      for (const [bad, shown] of [["tomorrow", '"tomorrow"'], ["January 31, 2024", '"January 31, 2024"'], ["2024-13-45", '"2024-13-45"'], [new Date("x"), "an invalid Date"], [true, "true"]] as const) {
+      for (const [bad, shown] of [
+        ["tomorrow", '"tomorrow"'], ["January 31, 2024", '"January 31, 2024"'], ["2024-13-45", '"2024-13-45"'], ["2024-02-30", '"2024-02-30"'],
+        ["2023-02-29", '"2023-02-29"'], ["2024-01-31T24:00", '"2024-01-31T24:00"'], [new Date("x"), "an invalid Date"], [true, "true"],
+      ] as const) {
         assert.throws(() => convertParameterValue(d, bad), { message: refused("d", `${shown}: ${expectDate}`) }, shown);
       }
     });
