@@ -54,8 +54,15 @@ export class CycleError extends FlowValidationError {
 export class BindError extends FlowsmithError {}
 /** A task was looked up in a flow it does not belong to. */
 export class TaskNotFoundError extends FlowsmithError {}
-/** Flow parameters passed to `flow.run` are unknown or missing. */
+/**
+ * Flow parameters passed to `flow.run` are unknown or missing, or a parameter's value is not of
+ * its `type` or fails its `check` (the `cause` says why).
+ */
 export class ParameterError extends FlowsmithError {}
+/** A Task class cannot make tasks: e.g. a subclass of `Task` that has no `run` method. */
+export class TaskDefinitionError extends FlowsmithError {}
+/** A task's `cacheKeyFn` returned something that cannot be a cache key (an object, a Promise, `NaN`, ...). */
+export class CacheKeyError extends FlowsmithError {}
 /** A `@Resource` could not be resolved (no run container, or an unregistered token). */
 export class ResourceError extends FlowsmithError {}
 /** A task's inputs did not pass their `@Inputs` validation rules. */
@@ -89,3 +96,20 @@ export class VersionSkewError extends FlowsmithError {}
 export class ExecutorError extends FlowsmithError {}
 /** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
 export class RunError extends FlowsmithError {}
+/**
+ * Another live run with the same run id holds the run's journal (two checkpointing runs would
+ * write one journal). The lock file next to the journal names the process that holds it.
+ */
+export class RunLockedError extends RunError {
+  constructor(
+    message: string,
+    /** The run id whose journal is locked. */
+    readonly runId: string,
+    /** The process id holding the lock (undefined when the lock file does not say). */
+    readonly pid: number | undefined,
+    /** The lock file. */
+    readonly lockPath: string,
+  ) {
+    super(message);
+  }
+}

@@ -11,8 +11,8 @@ export type { AnyTask, BindOptions, CallOptions, Dependencies } from "./core/tas
 export type { TaskOptions, StateHandler, ErrorClass, ContextTemplate } from "./core/task-options";
 export { FunctionTask, task } from "./core/function-task";
 export { Constant, NoOpTask } from "./core/constants";
-export { Parameter, DateTimeParameter } from "./core/parameter";
-export type { ParameterOptions } from "./core/parameter";
+export { Parameter, DateTimeParameter, convertParameterValue } from "./core/parameter";
+export type { ParameterOptions, DateTimeParameterOptions, ParameterType, ParameterTypeOption, ParameterCheck } from "./core/parameter";
 export { List, Dict, GetItem } from "./core/collections";
 export { Edge } from "./core/edge";
 export type { EdgeOptions } from "./core/edge";

@@ -21,11 +21,34 @@ export function describeValue(value: unknown): string {
   }
 }
 
+const clip = (s: string, max = 80) => (s.length > max ? `${s.slice(0, max)}... (${s.length} chars)` : s);
+
+/** A parameter's value as a message shows it: strings quoted, objects as (clipped) JSON. */
+function showValue(v: unknown): string {
+  switch (typeof v) {
+    case "string": return clip(JSON.stringify(v));
+    case "bigint": return `${v}n`;
+    case "function": return `a function${v.name ? ` ${v.name}` : ""}`;
+    case "symbol": return v.toString();
+    case "object":
+      if (v === null) return "null";
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? "an invalid Date" : `the Date ${v.toISOString()}`;
+      try {
+        return clip(JSON.stringify(v) ?? Object.prototype.toString.call(v));
+      } catch {
+        return Object.prototype.toString.call(v);
+      }
+    default: return String(v);
+  }
+}
+
 export const messages = {
   // options and decorators
   invalidOption: (owner: string, option: string, why: string) => `${owner}: invalid option "${option}": ${why}`,
   invalidDecoratorArg: (decorator: string, target: string, why: string) => `@${decorator} on ${target}: ${why}`,
   emptyName: (owner: string) => `${owner}: invalid option "name": a task name must be a non-empty string`,
+  taskWithoutRun: (className: string) =>
+    `Task class ${className || "(anonymous)"} has no run method: a Task subclass must implement run(inputs) as a method (or wrap a function with task(fn))`,
   // binding
   noFlow: (task: string, method: string) =>
     `${task}.${method}(...) needs a flow: call it inside Flow.build(...)/flow.define(...), pass { flow }, or test the task directly with task.run(inputs) or a TaskRunner`,
@@ -52,6 +75,9 @@ export const messages = {
     `Flow ${flow} received unexpected parameters: ${names.join(", ")}`,
   missingParameters: (flow: string, names: readonly string[]) =>
     `Flow ${flow} did not receive the required parameters: ${names.join(", ")}`,
+  // caching
+  badCacheKey: (task: string, returned: string, hint: string) =>
+    `Task '${task}': cacheKeyFn returned ${returned}, which cannot be a cache key: a key is a non-empty string, a finite number or a bigint (${hint})`,
   // states and runs
   resultDropped: (state: string) =>
     `The value of ${state} was dropped from memory after it was persisted; use await state.fetchResult()`,
@@ -82,6 +108,15 @@ export const messages = {
   standaloneCannotLeave: (task: string) =>
     `Task '${task}' runs outside a flow: only tasks of a flow exported by a module can run in another thread or process`,
   parameterRequired: (name: string) => `Parameter ${q(name)} was required but not provided.`,
+  // parameter values
+  showParameterValue: showValue,
+  parameterInvalid: (name: string, why: string) => `Parameter ${q(name)} ${why}`,
+  parameterWrongType: (shown: string, expected: string) => `cannot take the value ${shown}: expected ${expected}`,
+  parameterCheckFailed: (shown: string, why: string) => `cannot take the value ${shown}: its check refused it: ${why}`,
+  parameterCheckAsync: (shown: string) => `cannot take the value ${shown}: its check returned a Promise (a check must be synchronous)`,
+  parameterValueRequired: (shown: string) => `cannot take the value ${shown}: the parameter is required`,
+  parameterBadType: (type: unknown) => `must be one of Number, String, Boolean, Date, Array, Object (got ${showValue(type)})`,
+  parameterBadCheck: (check: unknown) => `must be a function (got ${showValue(check)})`,
   resourceNoContainer: (task: string, key: string) =>
     `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,
   resourceUnresolved: (task: string, key: string, token: string, cause: string) =>

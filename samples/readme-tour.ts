@@ -1,7 +1,7 @@
 /**
  * The README's "A short tour", runnable end to end: the tasks (a Task subclass, a function task, a
  * templated task with `@TaskConfig` / `@DefaultsFromAttrs`), a flow built both ways, `flow.run`, a
- * task in isolation with a `TaskRunner`, and caching, a target and resuming a run. Results are
+ * task in isolation with a `TaskRunner`, typed parameters, and caching, a target and resuming a run. Results are
  * persisted under a temporary `FLOWSMITH_HOME`, removed at the end.
  *
  *   node dist/samples/readme-tour.js
@@ -11,8 +11,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-  Cached, DefaultsFromAttrs, Edge, Failed, Flow, InvalidOptionError, LocalResult, NoOpTask, Parameter, Task,
-  TaskConfig, TaskOptions, TaskRunner, TriggerFailed, configureLogging, task, taskInputHash,
+  Cached, DateTimeParameter, DefaultsFromAttrs, Edge, Failed, Flow, InvalidOptionError, LocalResult, NoOpTask, Parameter,
+  ParameterError, Task, TaskConfig, TaskOptions, TaskRunner, TriggerFailed, configureLogging, convertParameterValue, task,
+  taskInputHash,
 } from "../lib/index";
 
 configureLogging({ level: "warn" });
@@ -70,6 +71,21 @@ function buildImperative(): { f: Flow; taskA: Task<{}, number>; taskD: Task<{ x:
   f.addEdge(taskA, taskD, { key: "x" });
   return { f, taskA, taskD };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+let summaryTask!: Task<{ days: number; since: Date | null; mode: string }, { days: number; since: Date | null; mode: string }>;
+const summary = Flow.build("summary", () => {
+  const days = new Parameter("days", { type: Number, default: 7 }); // a Parameter<number>
+  const since = new DateTimeParameter("since", { required: false }); // a Date, or null
+  const mode = new Parameter("mode", {
+    type: String,
+    default: "fast",
+    check: (m) => { if (m !== "fast" && m !== "full") throw new Error('use "fast" or "full"'); },
+  });
+  summaryTask = task({ name: "summary" }, (p: { days: number; since: Date | null; mode: string }) => p).call({ days, since, mode });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Results, caching, resuming
@@ -157,6 +173,21 @@ async function main(): Promise<void> {
   assert.ok(isolated.isFailed());
   assert.ok(isolated instanceof TriggerFailed);
   assert.ok(isolated.result instanceof Error);
+
+  // Parameters: strings (as from a command line) are converted; a bad value rejects the run before any task runs.
+  const summed = await summary.run({ parameters: { days: "30", since: "2024-01-31" } });
+  const got = (summed.result as Map<Task, { result: unknown }>).get(summaryTask)!.result as { days: number; since: Date; mode: string };
+  console.log(`summary run: ${summed.type}; the task got days=${got.days} (${typeof got.days}), since=${got.since.toISOString()}, mode=${got.mode}`);
+  assert.deepEqual(got, { days: 30, since: new Date("2024-01-31T00:00:00Z"), mode: "fast" });
+  try {
+    await summary.run({ parameters: { days: "a month" } });
+    assert.fail("a bad parameter value must reject the run");
+  } catch (err) {
+    assert.ok(err instanceof ParameterError);
+    console.log("summary.run({ days: \"a month\" }) →", (err as Error).message);
+  }
+  const [daysParam] = summary.getTasks({ name: "days" }) as [Parameter<number>];
+  assert.equal(convertParameterValue(daysParam, "12"), 12);
 
   // Results, caching, resuming: everything persisted goes under a temporary FLOWSMITH_HOME.
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-tour-"));

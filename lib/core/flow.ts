@@ -18,7 +18,7 @@ import { Dict, List } from "./collections";
 import { Constant } from "./constants";
 import { Edge } from "./edge";
 import { classMeta } from "./metadata";
-import { Parameter } from "./parameter";
+import { convertRunParameters, Parameter } from "./parameter";
 import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
 import { Task, AnyTask, Dependencies } from "./task";
 import type { ContextTemplate } from "./task-options";
@@ -616,8 +616,10 @@ export class Flow {
   }
 
   /**
-   * Runs the flow to completion (retries included) and returns its final state. Unknown parameters
-   * and missing required ones throw before anything runs.
+   * Runs the flow to completion (retries included) and returns its final state. Unknown
+   * parameters, missing required ones, and values that are not of their parameter's `type` or
+   * fail its `check` reject with a {@link ParameterError} before any task runs; tasks and
+   * `context.parameters` see the converted values.
    */
   async run(opts: FlowRunOptions = {}): Promise<State> {
     if (currentFlow() === this) throw new RunError(messages.runInsideBuilder(this.toString()));
@@ -630,7 +632,7 @@ export class Flow {
     if (missing.length) throw new ParameterError(messages.missingParameters(this.toString(), missing));
     // As in Prefect's flow.run, the run starts Scheduled for now (handlers see Scheduled -> Running),
     // and the Cached states it made become cache candidates for later runs only once it is over.
-    const final = await new FlowRunner(this).run({ ...opts, state: new Scheduled({ startTime: new Date() }) });
+    const final = await new FlowRunner(this).run({ ...convertRunParameters(params, opts), state: new Scheduled({ startTime: new Date() }) });
     if (final.result instanceof Map) rememberCachedStates(final.result as Map<AnyTask, State>);
     return final;
   }

@@ -41,6 +41,11 @@ export interface ClassMeta {
    * (once, however many configured ancestors the class has).
    */
   readonly validatedBy: Function | undefined;
+  /**
+   * Whether instances have no `run` method (a subclass that forgot it, made through a cast):
+   * checked once per class, when the first instance is made.
+   */
+  readonly runMissing: boolean;
 }
 
 const cache = new WeakMap<Function, ClassMeta>();
@@ -89,6 +94,7 @@ function compile(ctor: Function): ClassMeta {
     hasAttributeRules: getMetadataStorage().getTargetValidationMetadatas(ctor, "", true, false).length > 0,
     deferValidation,
     validatedBy,
+    runMissing: typeof (ctor.prototype as { run?: unknown } | undefined)?.run !== "function",
   };
 }
 

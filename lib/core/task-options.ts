@@ -63,8 +63,13 @@ export interface TaskOptions {
   cacheValidator?: CacheValidator;
   /** The cache entry's name, shareable across tasks and flows. @default the task's name */
   cacheKey?: string;
-  /** Computes a cross-run cache key from the context and inputs (persisted under `FLOWSMITH_HOME`). */
-  cacheKeyFn?: (ctx: TaskRunContext, inputs: Record<string, unknown>) => string | number | undefined | null;
+  /**
+   * Computes a cross-run cache key from the context and inputs (persisted under `FLOWSMITH_HOME`):
+   * a non-empty string, a finite number or a bigint; `undefined` or `null` to not cache the run.
+   * Anything else (an object, a Promise) fails the run with a `CacheKeyError`: hash an object
+   * with `stableHash`.
+   */
+  cacheKeyFn?: (ctx: TaskRunContext, inputs: Record<string, unknown>) => string | number | bigint | undefined | null;
   /** Milliseconds a `cacheKeyFn` entry stays valid. @default never expires */
   cacheExpiration?: number;
   /** `false` opts out of writing results when the flow checkpoints. */

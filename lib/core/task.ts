@@ -4,7 +4,7 @@
  * wired into flows with `call` / `map` / `bind` (functional) or the flow's imperative methods.
  * @module
  */
-import { BindError, InvalidOptionError } from "../errors";
+import { BindError, InvalidOptionError, TaskDefinitionError } from "../errors";
 import { messages } from "../messages";
 import type { Edge } from "./edge";
 import type { Flow } from "./flow";
@@ -130,9 +130,14 @@ export abstract class Task<In extends object = {}, Out = unknown> {
   /** @internal The task's role in a resource manager block (excluded from default reference tasks). */
   declare readonly resourceRole: "init" | "setup" | "cleanup" | undefined;
 
+  /**
+   * Validates `options` (an {@link InvalidOptionError} names the task and the option). A class
+   * with no `run` method is a {@link TaskDefinitionError} naming it.
+   */
   constructor(options: TaskOptions = {}) {
     const ctor = new.target;
     const meta = classMeta(ctor);
+    if (meta.runMissing) throw new TaskDefinitionError(messages.taskWithoutRun(ctor.name));
     const merged = hasKeys(meta.defaults) ? { ...meta.defaults, ...options } : options;
     this._id = newTaskId();
     const owner = `Task '${merged.name ?? ctor.name}'`;

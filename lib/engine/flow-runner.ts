@@ -176,7 +176,6 @@ export class FlowRunner {
       container: (opts.container ?? rootContainer).createChildContainer(),
     };
     if (ctx.signal === undefined) installLazySignal(ctx);
-    if (ctx.checkpointing === true) ctx[JOURNAL_KEY] = RunJournal.open(flowRunId);
     const nameTemplate = opts.flowRunName ?? flow.options.flowRunName;
     ctx.flowRunName = nameTemplate ? formatContextTemplate(nameTemplate, ctx) : (userCtx.flowRunName as string | undefined) ?? flowRunId;
     const flowLogger = rootLogger().child({ flow: flow.name, flowRun: ctx.flowRunName });
@@ -192,6 +191,8 @@ export class FlowRunner {
         return l;
       },
     });
+    // Opened last: it takes the run's lock, which nothing after it may fail to release.
+    if (ctx.checkpointing === true) ctx[JOURNAL_KEY] = RunJournal.open(flowRunId);
     return ctx;
   }
 

@@ -14,6 +14,7 @@ import { LocalResult } from "../results/local-result";
 import type { Result } from "../results/result";
 import type { RunJournal } from "../results/run-journal";
 import { durationOnly } from "./cache-validators";
+import { cacheKeyFromValue } from "./cache-key";
 import { flattenContext, type RunContext } from "./context";
 import { Cached, Failed, Mapped, Pending, State, Success, type PersistedRef } from "./state";
 import { messages } from "../messages";
@@ -95,8 +96,7 @@ function cacheKeyOf(p: PersistenceContext): string | undefined {
   // Computed once per run: beforeRun, writeResult and recordSuccess must agree, and a user's function may have
   // side effects or not be deterministic.
   if ("cacheKey" in p.memo) return p.memo.cacheKey;
-  const key = fn(flattenContext(p.ctx) as RunContext, p.inputs);
-  return (p.memo.cacheKey = key === undefined || key === null ? undefined : String(key));
+  return (p.memo.cacheKey = cacheKeyFromValue(p.task, fn(flattenContext(p.ctx) as RunContext, p.inputs)));
 }
 
 /** The target location of this run (filled from inputs, context and parameters). */
@@ -138,7 +138,7 @@ export async function beforeRun(state: State, p: PersistenceContext): Promise<St
   }
   const key = cacheKeyOf(p);
   if (key !== undefined) {
-    const hit = await cacheStore().getValue(key);
+    const hit = await cacheStore().getValue(key, Date.now(), resultFor(p).serializer);
     if (hit) {
       return new Cached({
         message: `Cached result found for key ${JSON.stringify(key)}`,

@@ -16,6 +16,7 @@ import { container as rootContainer } from "tsyringe";
 import type { Logger } from "pino";
 import type { Flow } from "../core/flow";
 import type { AnyTask } from "../core/task";
+import { PARAMETERS_CONVERTED } from "../core/parameter";
 import { FlowsmithError, NotSerializableError } from "../errors";
 import type { ContextFacts, TaskRun, TaskRunReply, TaskRunRequest } from "../executors/executor";
 import { messages } from "../messages";
@@ -178,6 +179,7 @@ export class LocalTaskRun implements TaskRun {
       taskLoopCount: ctx.taskLoopCount,
       resume: ctx.resume,
       checkpointing: ctx.checkpointing === true,
+      parametersConverted: ctx[PARAMETERS_CONVERTED] === true,
       date: (ctx.date ?? new Date()).getTime(),
       scheduledStartTime: ctx.scheduledStartTime?.getTime(),
       values: encode("the run's parameters or loop result", { parameters: ctx.parameters ?? {}, taskLoopResult: ctx.taskLoopResult, extra }),
@@ -276,6 +278,7 @@ function contextFromFacts(request: TaskRunRequest, flow: Flow, task: AnyTask, se
     ctx.taskLoopResult = values.taskLoopResult;
   }
   if (f.resume) ctx.resume = true;
+  if (f.parametersConverted) ctx[PARAMETERS_CONVERTED] = true;
   installLazySignal(ctx);
   return ctx;
 }

@@ -30,6 +30,8 @@ export interface ContextFacts {
   readonly taskLoopCount: number | undefined;
   readonly resume: boolean | undefined;
   readonly checkpointing: boolean;
+  /** Whether `flow.run` already converted and checked the parameter values. */
+  readonly parametersConverted: boolean;
   /** The run's date, ms since the epoch. */
   readonly date: number;
   /** When the flow run was scheduled to start, ms since the epoch. */

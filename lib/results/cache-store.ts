@@ -3,13 +3,16 @@
  * per key (named by the key's sha256, so any key is a safe file name) holding the cached value's
  * result document inline: an entry is self-contained, and replacing it is one atomic rename.
  * Several processes may share one store: writers never corrupt it and a reader sees either the
- * old or the new entry.
+ * old or the new entry. An entry that cannot be read (truncated, not JSON, data its serializer
+ * cannot decode) is a miss, logged as a warning naming the file: the task runs again and the
+ * next `put` replaces the entry.
  * @module
  */
 import { createHash } from "node:crypto";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import { ResultError } from "../errors";
+import { ResultError, SerializationError } from "../errors";
+import { getLogger } from "../engine/logging";
 import { flowsmithHome } from "./home";
 import { writeFileAtomic } from "./local-result";
 import { resultMessages as m } from "./messages";
@@ -70,9 +73,11 @@ export class CacheStore {
   }
 
   /**
-   * The entry for `key`, or `undefined` if there is none or it has expired. An expired entry is
-   * left in place (deleting it could race with a process writing a fresh one): see {@link prune}.
-   * A file that is not a valid entry is a {@link ResultError} naming it.
+   * The entry for `key`, or `undefined` if there is none, it has expired, or it cannot be read.
+   * An expired entry is left in place (deleting it could race with a process writing a fresh
+   * one): see {@link prune}. A file that is not a valid entry (or holds another key) is logged as
+   * a warning naming it and counts as a miss, so the next `put` replaces it; an error reading
+   * the file (permissions, I/O) is a {@link ResultError}.
    */
   async get(key: string, now: number = Date.now()): Promise<CacheEntry | undefined> {
     const file = this.fileFor(key);
@@ -83,16 +88,30 @@ export class CacheStore {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new ResultError(m.readFailed(file, (err as Error).message), { cause: err });
     }
-    const entry = parseEntry(text, file);
-    if (entry.key !== key) throw new ResultError(m.cacheEntryCorrupt(file, `it holds the key ${JSON.stringify(entry.key)}, not ${JSON.stringify(key)}`));
+    let entry: CacheEntry;
+    try {
+      entry = parseEntry(text, file);
+      if (entry.key !== key) throw new ResultError(m.cacheEntryCorrupt(file, `it holds the key ${JSON.stringify(entry.key)}, not ${JSON.stringify(key)}`));
+    } catch (err) {
+      return unreadable(file, key, err);
+    }
     return isExpired(entry, now) ? undefined : entry;
   }
 
-  /** The value cached under `key` with its entry, or `undefined` (see {@link get}). */
-  async getValue(key: string, now: number = Date.now()): Promise<CachedValue | undefined> {
+  /**
+   * The value cached under `key` with its entry, or `undefined` (see {@link get}). An entry whose
+   * data cannot be decoded is a miss too, logged as a warning. `serializer` is the one the value
+   * was stored with, when the document's description alone cannot rebuild it (a custom serializer).
+   */
+  async getValue(key: string, now: number = Date.now(), serializer?: Serializer): Promise<CachedValue | undefined> {
     const entry = await this.get(key, now);
     if (!entry) return undefined;
-    return { value: fromDocument(entry.document, this.fileFor(key)), entry };
+    const file = this.fileFor(key);
+    try {
+      return { value: fromDocument(entry.document, file, serializer), entry };
+    } catch (err) {
+      return unreadable(file, key, err);
+    }
   }
 
   /** Stores `entry` under `key`, atomically replacing any previous entry. */
@@ -136,9 +155,9 @@ export class CacheStore {
   }
 
   /**
-   * Removes every expired entry; resolves to how many were removed. Corrupt entries are reported,
-   * not removed. Run it when no process is writing (an entry refreshed between the read and the
-   * unlink here would be lost).
+   * Removes every expired entry; resolves to how many were removed. Corrupt entries are reported
+   * (a warning naming the file), not removed. Run it when no process is writing (an entry
+   * refreshed between the read and the unlink here would be lost).
    */
   async prune(now: number = Date.now()): Promise<number> {
     let names: string[];
@@ -159,13 +178,30 @@ export class CacheStore {
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
         throw err;
       }
-      if (isExpired(parseEntry(text, file), now)) {
+      let entry: CacheEntry;
+      try {
+        entry = parseEntry(text, file);
+      } catch (err) {
+        unreadable(file, undefined, err);
+        continue;
+      }
+      if (isExpired(entry, now)) {
         await fsp.rm(file, { force: true });
         removed++;
       }
     }
     return removed;
   }
+}
+
+/**
+ * An entry that cannot be read is a miss: warn, naming the file, and let the task run and the next
+ * `put` replace it. Only damage to the entry's content counts; anything else is rethrown.
+ */
+function unreadable(file: string, key: string | undefined, err: unknown): undefined {
+  if (!(err instanceof ResultError || err instanceof SerializationError)) throw err;
+  getLogger("cache").warn({ file, key, err }, m.cacheEntryUnreadable(file, key, err.message));
+  return undefined;
 }
 
 function checkKey(key: unknown): asserts key is string {

@@ -15,8 +15,8 @@ export {
   Result, checkDocument, decodeDocument, encodeDocument, fromDocument, parseDocument, serializerLabel, toDocument,
 } from "./result";
 export type { FormatArgs, LocationTemplate, ResultDocument, ResultOptions, ResultOverrides } from "./result";
-export { LocalResult, resolveInside, writeFileAtomic } from "./local-result";
-export type { LocalResultOptions } from "./local-result";
+export { LocalResult, resolveInside, resolveRealInside, writeFileAtomic } from "./local-result";
+export type { LocalResultOptions, ResolvedLocation } from "./local-result";
 export { ConstantResult, InlineResult } from "./inline-result";
 export type { ConstantResultOptions, InlineResultOptions } from "./inline-result";
 export { CacheStore } from "./cache-store";

@@ -35,6 +35,9 @@ export const resultMessages = {
     `A location function must return a non-empty string (it returned ${describeValue(returned)})`,
   locationOutsideDir: (location: string, dir: string) =>
     `The result location ${q(location)} resolves outside the result directory ${q(dir)}; a location must stay inside it`,
+  locationLinksOutside: (location: string, real: string, dir: string, realDir: string) =>
+    `The result location ${q(location)} resolves through a symbolic link to ${q(real)}, outside the result directory ${q(dir)}` +
+    `${realDir === dir ? "" : ` (${q(realDir)})`}; a location must stay inside it`,
   // results
   badDir: (owner: string, dir: unknown) => `${owner}: "dir" must be a non-empty string (got ${describeValue(dir)})`,
   resultMissing: (file: string) => `No result at ${file}: the file does not exist`,
@@ -49,12 +52,19 @@ export const resultMessages = {
     `Cannot put the cache entry for key ${q(key)}: the entry's own key is ${q(entryKey)}`,
   cacheEntryInvalid: (key: string, why: string) => `Cannot put the cache entry for key ${q(key)}: ${why}`,
   cacheEntryCorrupt: (file: string, why: string) => `The cache entry ${file} is corrupt: ${why}`,
+  cacheEntryUnreadable: (file: string, key: string | undefined, why: string) =>
+    `Ignoring the cache entry ${file}${key === undefined ? "" : ` (key ${q(key)})`}, which cannot be read: it counts as a miss and the next value cached under its key replaces it. ${why}`,
   cacheBadKey: (key: unknown) => `A cache key must be a non-empty string (got ${describeValue(key)})`,
   // run journal
   badRunId: (runId: unknown) =>
     `Invalid run id ${q(runId)}: a run id names a journal file, so it must be a non-empty string without "/", "\\", NUL, and not "." or ".."`,
   badJournalEntry: (runId: string, why: string) => `Cannot record in the journal of run ${q(runId)}: ${why}`,
   journalLineCorrupt: (file: string, line: number, why: string) => `The run journal ${file} is corrupt at line ${line}: ${why}`,
+  journalReadOnly: () => "it was opened for reading only (RunJournal.reader); the run that writes it opens it with RunJournal.open",
+  runLocked: (runId: string, pid: number | undefined, lockPath: string) =>
+    `Flow run ${q(runId)} is already running: its journal is locked by ${pid === undefined ? "a process the lock file does not name" : `process ${pid}`} (lock file ${lockPath}). ` +
+    "Two runs with one run id would write one journal: wait for that run to end, use another run id, or delete the lock file if no such run is alive",
+  lockFailed: (lockPath: string, why: string) => `Cannot take the run journal's lock ${lockPath}: ${why}`,
   // cache validators
   badValidateOn: (validator: string, value: unknown) =>
     `${validator}(keys): keys must be an array of strings (got ${describeValue(value)})`,

@@ -1,8 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BindError, CycleError, FlowValidationError, FlowsmithError, InputValidationError, InvalidOptionError, NotSerializableError,
-  ParameterError, ResourceError, ResultError, RunError, SerializationError, TaskNotFoundError,
+  BindError, CacheKeyError, CycleError, FlowValidationError, FlowsmithError, InputValidationError, InvalidOptionError,
+  NotSerializableError, ParameterError, ResourceError, ResultError, RunError, RunLockedError, SerializationError,
+  TaskDefinitionError, TaskNotFoundError,
 } from "../../lib/index";
 import { messages } from "../../lib/messages";
 
@@ -10,7 +11,7 @@ describe("errors", () => {
   it("every error is a FlowsmithError and an Error, named after its class", () => {
     const classes = [
       InvalidOptionError, FlowValidationError, BindError, TaskNotFoundError, ParameterError, ResourceError, ResultError,
-      SerializationError, NotSerializableError, RunError,
+      SerializationError, NotSerializableError, RunError, TaskDefinitionError, CacheKeyError,
     ];
     for (const C of classes) {
       const err = new C("msg");
@@ -48,6 +49,13 @@ describe("errors", () => {
     const cause = new Error("disk full");
     const err = new ResourceError("cannot resolve", { cause });
     assert.equal(err.cause, cause);
+  });
+
+  it("RunLockedError is a RunError that keeps the run id, the holder's pid and the lock file", () => {
+    const err = new RunLockedError("locked", "run-1", 123, "/runs/run-1.lock");
+    assert.ok(err instanceof RunError);
+    assert.equal(err.name, "RunLockedError");
+    assert.deepEqual([err.runId, err.pid, err.lockPath], ["run-1", 123, "/runs/run-1.lock"]);
   });
 
   it("InputValidationError keeps the failed constraints", () => {

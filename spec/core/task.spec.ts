@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BindError, Constant, Edge, Flow, FlowsmithError, GetItem, InvalidOptionError, NoOpTask, Parameter, Task, allFinished, allSuccessful,
-  task, unmapped,
+  BindError, Constant, Edge, Flow, FlowsmithError, GetItem, InvalidOptionError, NoOpTask, Parameter, Task, TaskConfig,
+  TaskDefinitionError, allFinished, allSuccessful, task, unmapped,
 } from "../../lib/index";
 import { withScope } from "../../lib/core/scope";
 
@@ -160,6 +160,43 @@ describe("Task: run", () => {
     const add = new AddTask({ name: "Add" });
     assert.equal(add.run({ x: 1, y: 2 }), 3);
     assert.equal(add.run({ x: 5, y: -10 }), -5);
+  });
+
+  it("a subclass without a run method fails at construction, naming the class", () => {
+    const withoutRun = (name: string) =>
+      `Task class ${name} has no run method: a Task subclass must implement run(inputs) as a method (or wrap a function with task(fn))`;
+    // What TypeScript stops, but a cast or plain JavaScript lets through.
+    const AnyTask = Task as unknown as new (options?: object) => object;
+    class Foo extends AnyTask {}
+    assert.throws(() => new Foo(), (err: unknown) => {
+      assert.ok(err instanceof TaskDefinitionError);
+      assert.ok(err instanceof FlowsmithError);
+      assert.equal(err.message, withoutRun("Foo"));
+      return true;
+    });
+    assert.throws(() => new Foo({ name: "named" }), { message: withoutRun("Foo") }, "every instance, not only the first");
+    const Configured = TaskConfig({ maxRetries: 1 })(class Configured extends (Task as any) {} as unknown as typeof AddTask);
+    assert.throws(() => new Configured(), { name: "TaskDefinitionError", message: withoutRun("Configured") });
+    assert.throws(() => new (class extends AnyTask {})(), { message: withoutRun("(anonymous)") });
+    class WithRun extends Foo {
+      run() {
+        return 1;
+      }
+    }
+    assert.equal((new WithRun() as unknown as Task<{}, number>).run({}), 1, "a subclass that adds run is fine");
+  });
+
+  it("looks for run once per class, not per instance", () => {
+    let lookups = 0;
+    class Counted extends Task<{}, number> {
+      run() {
+        return 1;
+      }
+    }
+    const run = Counted.prototype.run;
+    Object.defineProperty(Counted.prototype, "run", { get: () => (lookups++, run) });
+    for (let i = 0; i < 5; i++) new Counted();
+    assert.equal(lookups, 1);
   });
 });
 

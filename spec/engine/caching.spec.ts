@@ -16,6 +16,8 @@ import {
 import { configureLogging } from "../../lib/engine/logging";
 import { clearMemoryCaches } from "../../lib/engine/persistence";
 import { calls as helloCalls, helloFlow } from "./fixtures/cache-hello";
+import { captureLogs } from "../results/fixtures/log-capture";
+import { writeFileSync, readFileSync } from "node:fs";
 
 configureLogging({ level: "silent" });
 const fixture = path.join(__dirname, "fixtures", "cache-hello.js");
@@ -307,6 +309,34 @@ describe("seed 003: cacheKeyFn caches across runs and processes", () => {
       assert.ok(s instanceof Cached);
       assert.deepEqual(s.result, new Map([["k", 1n]]));
       assert.equal(calls, 1);
+    }));
+
+  it("an entry corrupted on disk is a miss: the task runs, a warning names the file, and the entry is rewritten", () =>
+    withHome(async () => {
+      let calls = 0;
+      let t!: AnyTask;
+      const flow = Flow.build("corrupt-cache", () => {
+        t = task({ name: "corruptible", cacheKeyFn: () => "ck", result: new LocalResult({ serializer: "v8" }) }, () => new Map([["n", ++calls]])).call();
+      });
+      await flow.run();
+      const file = new CacheStore().fileFor("ck");
+      const whole = readFileSync(file, "utf8");
+      for (const damaged of [whole.slice(0, whole.length / 2), whole.replace(/"data":"[^"]*"/, '"data":"AAAA"')]) {
+        writeFileSync(file, damaged);
+        const { value: state, lines } = await captureLogs(() => flow.run());
+        const s = stateOf(state, t);
+        assert.ok(s instanceof Success && !(s instanceof Cached), String(s));
+        assert.deepEqual(s.result, new Map([["n", calls]]));
+        const warnings = lines.filter((l) => l.level === 40);
+        assert.equal(warnings.length, 1, JSON.stringify(lines));
+        assert.equal(warnings[0]!.file, file);
+        assert.equal(warnings[0]!.task, "corruptible", "logged by the task run's logger");
+        assert.ok(warnings[0]!.msg.startsWith(`Ignoring the cache entry ${file} (key "ck"), which cannot be read: `), warnings[0]!.msg);
+        const cached = stateOf(await flow.run(), t);
+        assert.ok(cached instanceof Cached, "the entry was rewritten");
+        assert.deepEqual(cached.result, new Map([["n", calls]]));
+      }
+      assert.equal(calls, 3);
     }));
 
   it("a value the cache cannot store fails the task, naming it and the serializer", () =>

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Flow, RunError, task } from "../../lib/index";
+import { Flow, RunError, RunLockedError, task } from "../../lib/index";
 import { configureLogging } from "../../lib/engine/logging";
 
 configureLogging({ level: "silent" });
@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function journalKeys(home: string, runId: string): string[] {
   const file = join(home, "runs", `${runId}.jsonl`);
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter((l) => l.endsWith("}")).map((l) => {
+  return readFileSync(file, "utf8").split("\n").filter((l) => l.endsWith("}") && !l.startsWith('{"flowsmithJournal"')).map((l) => {
     const e = JSON.parse(l) as { slug: string; mapIndex?: number };
     return e.mapIndex === undefined ? e.slug : `${e.slug}[${e.mapIndex}]`;
   });
@@ -62,6 +62,83 @@ describe("resume after a crash", () => {
         assert.ok(count(name) >= 1, `${name} must have run`);
       }
     } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("SIGKILL before any task finished, then resumeFrom: the run has a journal and everything runs", async () => {
+    const home = mkdtempSync(join(tmpdir(), "flowsmith-resume-"));
+    const markers = join(home, "markers.txt");
+    const env = { ...process.env, FLOWSMITH_HOME: home, MARKERS: markers, RUN_ID: "crash-early", TASK_DELAY_MS: "60000" };
+    try {
+      const child = spawn(process.execPath, [fixture], { env, stdio: "ignore" });
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(join(home, "runs", "crash-early.jsonl"))) {
+        if (Date.now() > deadline) throw new Error("the child never created its journal");
+        await sleep(10);
+      }
+      child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      assert.deepEqual(journalKeys(home, "crash-early"), [], "nothing finished before the crash");
+      assert.equal(existsSync(markers), false);
+      assert.equal(existsSync(join(home, "runs", "crash-early.lock")), true, "the killed run's lock is left behind");
+
+      const resumed = spawnSync(process.execPath, [fixture], { env: { ...env, RESUME: "1", TASK_DELAY_MS: "1" }, encoding: "utf8" });
+      assert.equal(resumed.status, 0, resumed.stderr);
+      const out = JSON.parse(resumed.stdout) as { state: string; results: Record<string, unknown> };
+      assert.equal(out.state, "Success");
+      assert.equal(out.results.report, "total=30");
+      const runs = readFileSync(markers, "utf8").trim().split("\n").sort();
+      assert.deepEqual(runs, ["double[0]", "double[1]", "double[2]", "double[3]", "double[4]", "extract", "report", "total"]);
+      assert.equal(existsSync(join(home, "runs", "crash-early.lock")), false, "the resumed run took over the stale lock and released it");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("a second checkpointing run with the same run id, while the first runs, is refused with RunLockedError", async () => {
+    const home = mkdtempSync(join(tmpdir(), "flowsmith-resume-"));
+    const old = process.env.FLOWSMITH_HOME;
+    process.env.FLOWSMITH_HOME = home;
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => { release = r; });
+      let entered!: () => void;
+      const started = new Promise<void>((r) => { entered = r; });
+      let calls = 0;
+      const slow = task({ name: "slow" }, async () => {
+        calls++;
+        entered();
+        await gate;
+        return 1;
+      });
+      const flow = Flow.build("locked", () => void slow.call());
+      const first = flow.run({ runId: "same-id", context: { checkpointing: true } });
+      await started;
+      const lockPath = join(home, "runs", "same-id.lock");
+      try {
+        await assert.rejects(flow.run({ runId: "same-id", context: { checkpointing: true } }), (err: unknown) => {
+          assert.ok(err instanceof RunLockedError);
+          assert.equal(
+            err.message,
+            `Flow run "same-id" is already running: its journal is locked by process ${process.pid} (lock file ${lockPath}). ` +
+              "Two runs with one run id would write one journal: wait for that run to end, use another run id, or delete the lock file if no such run is alive",
+          );
+          return true;
+        });
+      } finally {
+        release();
+      }
+      assert.equal((await first).type, "Success");
+      assert.equal(calls, 1, "the refused run ran nothing");
+      assert.deepEqual(journalKeys(home, "same-id").map(nameOf), ["slow"]);
+      assert.equal(existsSync(lockPath), false, "the first run released its lock");
+      const again = await flow.run({ resumeFrom: "same-id" });
+      assert.equal(again.type, "Success");
+      assert.equal(calls, 1);
+    } finally {
+      if (old === undefined) delete process.env.FLOWSMITH_HOME;
+      else process.env.FLOWSMITH_HOME = old;
       rmSync(home, { recursive: true, force: true });
     }
   });

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ResultError } from "../../lib/errors";
-import { CacheStore, toDocument, JSONSerializer, type CacheEntry } from "../../lib/results";
+import { CacheStore, toDocument, JSONSerializer, V8Serializer, type CacheEntry, type Serializer } from "../../lib/results";
+import { captureLogs } from "./fixtures/log-capture";
 import { listFiles, tempDirs, tempFiles } from "./fixtures/temp-dir";
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const fresh = tempDirs("cache-store");
 
@@ -61,22 +63,103 @@ describe("CacheStore", () => {
     assert.equal(await store.get("k"), undefined);
   });
 
-  it("reports a corrupt entry file, naming it", async () => {
-    const store = new CacheStore(fresh());
-    const file = store.fileFor("k");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, '{"key":"k","taskN');
-    await assert.rejects(store.get("k"), (err: unknown) => {
-      assert.ok(err instanceof ResultError);
-      assert.ok(err.message.startsWith(`The cache entry ${file} is corrupt: not JSON (`), err.message);
-      return true;
+  describe("an entry that cannot be read is a miss, with a warning naming the file", () => {
+    const warning = (file: string, key: string, why: string) =>
+      `Ignoring the cache entry ${file} (key "${key}"), which cannot be read: it counts as a miss and the next value cached under its key replaces it. ${why}`;
+    const v8Doc = toDocument(new Map([[1, 2]]), new V8Serializer());
+    const corruptions: Array<{ what: string; text: (file: string) => string; why: (file: string) => string | RegExp }> = [
+      {
+        what: "truncated",
+        text: () => JSON.stringify(entry("k", { a: 1 })).slice(0, 40),
+        why: (file) => new RegExp(`^The cache entry ${escape(file)} is corrupt: not JSON \\(`),
+      },
+      { what: "not JSON at all", text: () => "\u0000\u0001garbage", why: (file) => new RegExp(`^The cache entry ${escape(file)} is corrupt: not JSON \\(`) },
+      {
+        what: "a bad field",
+        text: () => JSON.stringify({ key: "k", taskName: "t", createdAt: "yesterday", expiresAt: null }),
+        why: (file) => `The cache entry ${file} is corrupt: "createdAt" must be a number (ms since the epoch)`,
+      },
+      {
+        what: "no result document",
+        text: () => JSON.stringify({ key: "k", taskName: "t", createdAt: 1, expiresAt: null, document: { nope: 1 } }),
+        why: (file) => `${file} (the entry's "document") is not a flowsmith result document: missing "serializer" (an object with a "type")`,
+      },
+      {
+        what: "another key's entry",
+        text: () => JSON.stringify(entry("other", 1)),
+        why: (file) => `The cache entry ${file} is corrupt: it holds the key "other", not "k"`,
+      },
+      {
+        what: "data its serializer cannot decode",
+        text: () => JSON.stringify({ ...entry("k", 1), document: { ...v8Doc, data: Buffer.from("not v8 at all").toString("base64") } }),
+        why: (file) => new RegExp(`^Cannot read the result in ${escape(file)}: v8 serializer cannot deserialize the data: `),
+      },
+      {
+        what: "an unknown serializer",
+        text: () => JSON.stringify({ ...entry("k", 1), document: { ...v8Doc, serializer: { type: "pickle" } } }),
+        why: (file) => `Cannot read the result in ${file}: Unknown serializer type "pickle" in a serializer description (known types: json, v8, compressed)`,
+      },
+    ];
+    for (const c of corruptions) {
+      it(`${c.what}: getValue misses and warns; the next put replaces the entry atomically`, async () => {
+        const dir = fresh();
+        const store = new CacheStore(dir);
+        const file = store.fileFor("k");
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(file, c.text(file));
+        const { value: got, lines } = await captureLogs(() => store.getValue("k"));
+        assert.equal(got, undefined);
+        assert.equal(lines.length, 1, JSON.stringify(lines));
+        assert.equal(lines[0]!.level, 40);
+        assert.equal(lines[0]!.name, "flowsmith.cache");
+        assert.equal(lines[0]!.file, file);
+        assert.equal(lines[0]!.key, "k");
+        const why = c.why(file);
+        const prefix = warning(file, "k", "");
+        assert.ok(lines[0]!.msg.startsWith(prefix), lines[0]!.msg);
+        if (typeof why === "string") assert.equal(lines[0]!.msg, warning(file, "k", why));
+        else assert.match(lines[0]!.msg.slice(prefix.length), why);
+
+        await store.putValue("k", { fresh: true }, { taskName: "t" });
+        assert.deepEqual((await store.getValue("k"))?.value, { fresh: true });
+        assert.deepEqual(listFiles(dir), [path.basename(file)]);
+      });
+    }
+
+    it("get misses too, and prune reports a corrupt entry without failing or removing it", async () => {
+      const dir = fresh();
+      const store = new CacheStore(dir);
+      await store.putValue("old", 1, { taskName: "t", ttl: 1, now: 1 });
+      const file = store.fileFor("k");
+      fs.writeFileSync(file, "{");
+      const { value, lines } = await captureLogs(async () => [await store.get("k"), await store.prune()] as const);
+      assert.deepEqual(value, [undefined, 1]);
+      assert.equal(lines.length, 2);
+      assert.match(lines[1]!.msg, new RegExp(`^Ignoring the cache entry ${escape(file)}, which cannot be read: `));
+      assert.deepEqual(listFiles(dir), [path.basename(file)]);
     });
-    fs.writeFileSync(file, JSON.stringify({ key: "k", taskName: "t", createdAt: "yesterday", expiresAt: null }));
-    await assert.rejects(store.get("k"), { message: `The cache entry ${file} is corrupt: "createdAt" must be a number (ms since the epoch)` });
-    fs.writeFileSync(file, JSON.stringify({ key: "k", taskName: "t", createdAt: 1, expiresAt: null, document: { nope: 1 } }));
-    await assert.rejects(store.get("k"), { message: `${file} (the entry's "document") is not a flowsmith result document: missing "serializer" (an object with a "type")` });
-    fs.writeFileSync(file, JSON.stringify(entry("other", 1)));
-    await assert.rejects(store.get("k"), { message: `The cache entry ${file} is corrupt: it holds the key "other", not "k"` });
+
+    it("an error reading the file (not its content) is still an error", async () => {
+      const dir = fresh();
+      const store = new CacheStore(dir);
+      fs.mkdirSync(store.fileFor("k")); // a directory where the entry file should be: EISDIR
+      await assert.rejects(store.getValue("k"), { name: "ResultError", message: new RegExp(`^Cannot read the result at ${escape(store.fileFor("k"))}: EISDIR`) });
+    });
+
+    it("a custom serializer's entry is read back with the serializer given to getValue", async () => {
+      const store = new CacheStore(fresh());
+      const upper: Serializer = {
+        type: "upper",
+        serialize: (v) => Buffer.from(String(v).toUpperCase()),
+        deserialize: (b) => b.toString().toLowerCase(),
+        describe: () => ({ type: "upper" }),
+      };
+      await store.putValue("k", "abc", { taskName: "t", serializer: upper });
+      assert.equal((await store.getValue("k", Date.now(), upper))?.value, "abc");
+      const { value, lines } = await captureLogs(() => store.getValue("k"));
+      assert.equal(value, undefined, "without it, the description alone cannot rebuild the serializer");
+      assert.equal(lines.length, 1);
+    });
   });
 
   it("refuses bad keys and entries", async () => {

@@ -87,6 +87,92 @@ describe("LocalResult", () => {
     assert.deepEqual(listFiles(dir).filter((f) => !f.startsWith("results")), []);
   });
 
+  describe("symbolic links", () => {
+    const linksOutside = (location: string, real: string, dir: string, realDir?: string) =>
+      `The result location ${JSON.stringify(location)} resolves through a symbolic link to ${JSON.stringify(real)}, ` +
+      `outside the result directory ${JSON.stringify(dir)}${realDir ? ` (${JSON.stringify(realDir)})` : ""}; a location must stay inside it`;
+
+    /** A results dir and a sibling `outside` dir holding a result document `secret.json`. */
+    async function layout() {
+      const root = fs.realpathSync(fresh());
+      const dir = path.join(root, "results");
+      const outside = path.join(root, "outside");
+      fs.mkdirSync(dir);
+      const secret = await new LocalResult({ dir: outside, location: "secret.json" }).write("secret");
+      return { root, dir, outside, secret: secret.location! };
+    }
+
+    it("a linked subdirectory pointing outside: write, read and exists refuse, naming the location and where it resolves", async () => {
+      const { root, dir, outside, secret } = await layout();
+      fs.symlinkSync(outside, path.join(dir, "sub"));
+      const result = new LocalResult({ dir, location: "sub/{name}.json" });
+      await assert.rejects(result.write("x", { name: "new" }), {
+        name: "ResultError",
+        message: linksOutside("sub/new.json", path.join(outside, "new.json"), dir),
+      });
+      await assert.rejects(result.write("x", { name: "a/b/deep" }), {
+        message: linksOutside("sub/a/b/deep.json", path.join(outside, "a", "b", "deep.json"), dir),
+      });
+      await assert.rejects(result.write("x", { name: "secret" }), { message: linksOutside("sub/secret.json", secret, dir) });
+      await assert.rejects(result.read("sub/secret.json"), { name: "ResultError", message: linksOutside("sub/secret.json", secret, dir) });
+      await assert.rejects(result.read(path.join(dir, "sub", "secret.json")), {
+        message: linksOutside(path.join(dir, "sub", "secret.json"), secret, dir),
+      });
+      await assert.rejects(result.exists("sub/{name}.json", { name: "secret" }), { message: linksOutside("sub/secret.json", secret, dir) });
+      assert.deepEqual(listFiles(outside), ["secret.json"], "nothing was written outside");
+      assert.equal((await new LocalResult({ dir: outside }).read("secret.json")).value, "secret");
+      assert.deepEqual(fs.readdirSync(root).sort(), ["outside", "results"]);
+    });
+
+    it("a linked file pointing outside (existing or dangling): write, read and exists refuse, and the target is untouched", async () => {
+      const { dir, outside, secret } = await layout();
+      fs.symlinkSync(secret, path.join(dir, "link.json"));
+      fs.symlinkSync(path.join(outside, "not-yet.json"), path.join(dir, "dangling.json"));
+      const result = new LocalResult({ dir });
+      const before = fs.readFileSync(secret, "utf8");
+      await assert.rejects(result.copy({ locationTemplate: "link.json" }).write("overwritten"), { message: linksOutside("link.json", secret, dir) });
+      await assert.rejects(result.read("link.json"), { message: linksOutside("link.json", secret, dir) });
+      await assert.rejects(result.exists("link.json"), { message: linksOutside("link.json", secret, dir) });
+      const notYet = path.join(outside, "not-yet.json");
+      await assert.rejects(result.copy({ locationTemplate: "dangling.json" }).write("x"), { message: linksOutside("dangling.json", notYet, dir) });
+      await assert.rejects(result.exists("dangling.json"), { message: linksOutside("dangling.json", notYet, dir) });
+      assert.equal(fs.readFileSync(secret, "utf8"), before);
+      assert.equal(fs.existsSync(notYet), false);
+      assert.equal(fs.lstatSync(path.join(dir, "link.json")).isSymbolicLink(), true, "the link itself is not replaced either");
+    });
+
+    it("a result dir that is itself a link keeps working; locations are reported under the configured dir", async () => {
+      const { root, outside } = await layout();
+      const linked = path.join(root, "linked-results");
+      fs.symlinkSync(outside, linked);
+      const result = new LocalResult({ dir: linked, location: "{a}/{b}.json" });
+      const written = await result.write({ ok: 1 }, { a: "x", b: "y" });
+      assert.equal(written.location, path.join(linked, "x", "y.json"));
+      assert.ok(fs.existsSync(path.join(outside, "x", "y.json")));
+      assert.deepEqual((await result.read(written.location!)).value, { ok: 1 });
+      assert.deepEqual((await result.read("x/y.json")).value, { ok: 1 });
+      assert.equal(await result.exists("x/y.json"), true);
+      assert.equal(await result.exists("x/z.json"), false);
+      // A link inside it that leaves it is still refused, and the message shows the dir's real path.
+      fs.symlinkSync(root, path.join(outside, "up"));
+      await assert.rejects(result.read("up/results/anything.json"), {
+        message: linksOutside("up/results/anything.json", path.join(root, "results", "anything.json"), linked, outside),
+      });
+    });
+
+    it("links that stay inside the dir are followed", async () => {
+      const { dir } = await layout();
+      fs.mkdirSync(path.join(dir, "data"));
+      fs.symlinkSync(path.join(dir, "data"), path.join(dir, "alias"));
+      const result = new LocalResult({ dir, location: "alias/{n}.json" });
+      const written = await result.write(42, { n: "v" });
+      assert.equal(written.location, path.join(dir, "alias", "v.json"));
+      assert.ok(fs.existsSync(path.join(dir, "data", "v.json")));
+      fs.symlinkSync(path.join(dir, "data", "v.json"), path.join(dir, "v-link.json"));
+      assert.equal((await result.read("v-link.json")).value, 42);
+    });
+  });
+
   it("names the file when it is missing, corrupt or not a result document", async () => {
     const dir = fresh();
     const result = new LocalResult({ dir });
