@@ -321,15 +321,14 @@ export class TaskRunner {
 
 /**
  * Step 5: `{ key: value }` for every keyed upstream edge (the flow's constants arrive as edges of
- * their own, as in Prefect). A reduce edge from a mapped task gets the children's values.
+ * their own, as in Prefect). A reduce edge from a mapped task gets the children's values. As in
+ * Prefect, flattening is the flow runner's work: a flattened edge's state arrives flattened.
  */
 function readInputs(upstream: Map<Edge, State>): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
   for (const [edge, s] of upstream) {
     if (edge.key === undefined) continue;
-    inputs[edge.key] = !(s instanceof Mapped) || edge.mapped
-      ? (edge.flattened && !edge.mapped ? flattenOnce(s.result) : s.result)
-      : reduceValue(edge.flattened ? flattenStates(s) : s.mapStates, (c) => c.result);
+    inputs[edge.key] = !(s instanceof Mapped) || edge.mapped ? s.result : reduceValue(s.mapStates, (c) => c.result);
   }
   return inputs;
 }
@@ -340,12 +339,7 @@ async function readInputsAsync(upstream: Map<Edge, State>): Promise<Record<strin
   const valueOf = (s: State) => (s.resultDropped ? s.fetchResult({ raiseOnFailure: false }) : s.result);
   for (const [edge, s] of upstream) {
     if (edge.key === undefined) continue;
-    if (!(s instanceof Mapped) || edge.mapped) {
-      const value = await valueOf(s);
-      inputs[edge.key] = edge.flattened && !edge.mapped ? flattenOnce(value) : value;
-    } else {
-      inputs[edge.key] = await Promise.all(reduceValue(edge.flattened ? await hydratedFlatten(s) : s.mapStates, valueOf));
-    }
+    inputs[edge.key] = !(s instanceof Mapped) || edge.mapped ? await valueOf(s) : await Promise.all(reduceValue(s.mapStates, valueOf));
   }
   return inputs;
 }
@@ -354,12 +348,6 @@ function reduceValue<T>(children: readonly State[], valueOf: (c: State) => T): T
   const out = new Array<T>(children.length);
   for (let i = 0; i < children.length; i++) out[i] = valueOf(children[i]!);
   return out;
-}
-
-/** The flattened element states of a Mapped state whose children's values were dropped from memory. */
-async function hydratedFlatten(s: Mapped): Promise<State[]> {
-  const children = await Promise.all(s.mapStates.map(async (c) => (c.resultDropped ? c.with({ result: await c.fetchResult(), resultDropped: false }) : c)));
-  return flattenStates(s.with({ mapStates: children }) as Mapped);
 }
 
 /**
@@ -409,7 +397,7 @@ function readyToMap(task: AnyTask, state: State, upstream: Map<Edge, State>, ctx
     let len: number;
     if (s instanceof Mapped) len = s.nMapStates;
     else {
-      const value = edge.flattened ? flattenOnce(s.result) : s.result;
+      const value = s.result;
       if (!Array.isArray(value)) {
         const error = new MappingError(messages.unmappable(task.name, edge.upstreamTask.name, edge.key, value));
         return new Failed({ message: `At least one upstream state has an unmappable result. ${error.message}`, result: error });

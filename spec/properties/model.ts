@@ -98,11 +98,10 @@ export type Rule = (typeof ALL_RULES)[number];
 /**
  * Prefect's Merge returns the first input that `is not None` (tasks/control_flow/conditional.py,
  * `Merge.run`), so a branch task that raised SKIP itself hands over its SKIP signal. flowsmith's
- * Merge documents that it passes signals over (lib/tasks/control-flow.ts, `Merge`), but the
- * README lists no differences from Prefect, so the model keeps Prefect's rule. Flip this only
- * if the README comes to list that difference.
+ * Merge passes skipped branches over: a deliberate difference, listed in the README's
+ * "Differences from Prefect 1" ("`merge` passes over skipped branches").
  */
-const MERGE_PASSES_OVER_SKIP_SIGNALS = false;
+const MERGE_PASSES_OVER_SKIP_SIGNALS = true;
 
 /**
  * Prefect's flatten of a whole value makes a copy of the upstream state (utilities/executors.py:
@@ -403,7 +402,10 @@ function runMapped(n: MNode, states: Map<string, MState>, rules: Set<Rule>): MSt
   const mappedStates = n.edges.map((e, k) => (e.mapped ? mappedOver[k]! : undefined)).filter((s): s is MState => s !== undefined);
   if (!mappedStates.some(isSuccessful)) return noResult(n.id, "Failed"); // "No upstream states can be mapped over."
   if (mappedStates.some((s) => isSuccessful(s) && s.cls !== "Mapped" && !Array.isArray(s.value))) {
-    return noResult(n.id, "Failed"); // "At least one upstream state has an unmappable result."
+    // "At least one upstream state has an unmappable result." Prefect gives it no result; flowsmith keeps
+    // a MappingError as its result (README, "Differences from Prefect 1"), which a downstream task
+    // with another trigger receives as its input. Mapped children still see no value (NoResult).
+    return { ...noResult(n.id, "Failed"), value: "<Error>" };
   }
   // executors.py:636-696: children are made until one mapped source runs out (IndexError).
   const sources: Array<MState[] | undefined> = [];
