@@ -81,3 +81,5 @@ export class SerializationError extends FlowsmithError {}
 export class NotSerializableError extends FlowsmithError {}
 /** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
 export class RunError extends FlowsmithError {}
+/** A flow could not be drawn: Graphviz (WebAssembly) failed to load or to lay the graph out. */
+export class VisualizeError extends FlowsmithError {}

@@ -26,7 +26,7 @@ export { TaskConfig } from "./core/decorators/task-config";
 export { DefaultsFromAttrs } from "./core/decorators/defaults-from-attrs";
 export { Inputs } from "./core/decorators/inputs";
 export { Resource } from "./core/decorators/resource";
-export type { VisualizeOptions } from "./core/visualize";
+export type { VisualizeOptions, VisualizeFormat } from "./core/visualize";
 
 export * from "./engine/state";
 export { signals, SUCCESS, FAIL, TRIGGERFAIL, VALIDATIONFAIL, RETRY, SKIP, PAUSE, LOOP, ENDRUN, StateSignal, FlowsmithSignal } from "./engine/signals";

@@ -33,6 +33,15 @@ export const messages = {
   cycle: (names: readonly string[]) => `Cycle found; flows must be acyclic: ${names.join(" -> ")}`,
   rootNotInFlow: (task: string, flow: string) => `Root task ${task} is not in Flow ${flow}`,
   runInsideBuilder: (flow: string) => `Flow ${flow} cannot be run inside its own builder`,
+  // drawing flows
+  visualizeFormat: (format: unknown) =>
+    `flow.visualize: invalid option "format": must be one of "dot", "mermaid", "svg" (received ${JSON.stringify(format)})`,
+  visualizeHorizontal: (value: unknown) =>
+    `flow.visualize: invalid option "horizontal": must be a boolean or left out (received ${JSON.stringify(value) ?? typeof value})`,
+  visualizeFlowState: (what: string) =>
+    `flow.visualize: invalid option "flowState": must be a finished flow state whose result is a Map<Task, State>, as returned by flow.run() (received ${what})`,
+  graphvizLoad: (cause: string) => `flow.visualize: could not load Graphviz (the @viz-js/viz WebAssembly build): ${cause}`,
+  graphvizRender: (flow: string, cause: string) => `flow.visualize: Graphviz could not draw Flow ${flow}: ${cause}`,
   unexpectedParameters: (flow: string, names: readonly string[]) =>
     `Flow ${flow} received unexpected parameters: ${names.join(", ")}`,
   missingParameters: (flow: string, names: readonly string[]) =>

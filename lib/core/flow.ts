@@ -26,7 +26,7 @@ import type { State } from "../engine/state";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
-import { renderFlow, VisualizeOptions } from "./visualize";
+import { renderFlow, renderFlowSvg, VisualizeOptions } from "./visualize";
 
 /** A flow state handler: called on every flow state change; may return a replacement state. */
 export type FlowStateHandler = (flow: Flow, oldState: State, newState: State) => State | void | undefined | Promise<State | void | undefined>;
@@ -619,9 +619,21 @@ export class Flow {
     return new FlowRunner(this).run(opts);
   }
 
-  /** The DAG as DOT or Mermaid text (mapped tasks and edges marked, keys as labels). */
-  visualize(opts: VisualizeOptions = {}): string {
-    return renderFlow(this, opts);
+  /**
+   * The DAG as Graphviz DOT (the default) or Mermaid text: mapped tasks and edges marked, input
+   * keys as edge labels; with `flowState`, coloured by state with mapped children drawn and counted.
+   * Wide flows are laid out left to right unless `horizontal` says otherwise.
+   */
+  visualize(opts?: VisualizeOptions & { format?: "dot" | "mermaid" }): string;
+  /**
+   * The DAG as an SVG picture, rendered from the DOT by Graphviz compiled to WebAssembly (no
+   * system binary; the module is loaded once per process, on the first call).
+   */
+  visualize(opts: VisualizeOptions & { format: "svg" }): Promise<string>;
+  /** DOT or Mermaid text, or (for `format: "svg"`) a promise of the SVG picture. */
+  visualize(opts: VisualizeOptions): string | Promise<string>;
+  visualize(opts: VisualizeOptions = {}): string | Promise<string> {
+    return opts.format === "svg" ? renderFlowSvg(this, opts) : renderFlow(this, opts);
   }
 
   #hash(): string {
