@@ -22,6 +22,7 @@ import { Parameter } from "./parameter";
 import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
 import { Task, AnyTask, Dependencies } from "./task";
 import type { ContextTemplate } from "./task-options";
+import type { InputsOf } from "./types";
 import type { State } from "../engine/state";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
@@ -286,8 +287,11 @@ export class Flow {
 
   /**
    * Wires `task` to its dependencies. Keyword values may be tasks, plain values (kept as constants),
-   * or array/object literals containing tasks (made into `List` / `Dict` tasks).
+   * or array/object literals containing tasks (made into `List` / `Dict` tasks). For a typed task
+   * the keys and values of `keywordTasks` are checked as `call` (or, with `mapped: true`, `map`)
+   * checks them.
    */
+  setDependencies<T extends AnyTask, M extends boolean = false>(task: T, deps?: Dependencies<InputsOf<T>, M>): void;
   setDependencies(task: AnyTask, deps: Dependencies = {}): void {
     if (!(task instanceof Task)) throw new TypeError(messages.notATask("flow.setDependencies(task, ...): task", task));
     const mappedDefault = deps.mapped ?? false;

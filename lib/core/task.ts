@@ -12,7 +12,7 @@ import type { Unmapped } from "./annotations";
 import { classMeta, ClassMeta } from "./metadata";
 import { currentFlow, currentTags, hasScopeTags, inMappedContext } from "./scope";
 import { ContextTemplate, ErrorClass, StateHandler, TaskOptions, validateTaskOptions } from "./task-options";
-import type { MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
+import type { KeywordTasks, MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
 import type { CacheValidator } from "../engine/cache-validators";
 import { allSuccessful, Trigger } from "../engine/triggers";
 import type { State } from "../engine/state";
@@ -34,16 +34,20 @@ export interface CallOptions extends BindOptions {
   taskArgs?: Partial<TaskOptions>;
 }
 
-/** The dependencies of `setDependencies`. */
-export interface Dependencies {
+/**
+ * The dependencies of `setDependencies`. For a task whose inputs are typed (`In`), the keys of
+ * `keywordTasks` must be its inputs and each value must fit, as in `call` (as in `map` when
+ * `mapped: true`); an untyped task (`In` is `any`) takes any keys.
+ */
+export interface Dependencies<In = any, M extends boolean = boolean> {
   /** Tasks this task waits for (state-only edges); plain values become constants. */
   upstreamTasks?: Array<Task<any, any> | unknown>;
   /** Tasks that wait for this task (state-only edges). */
   downstreamTasks?: Task<any, any>[];
   /** Keyed inputs: tasks, constants or plain values (auto-wrapped). */
-  keywordTasks?: Record<string, unknown>;
-  /** Map over the upstream and keyword edges. */
-  mapped?: boolean;
+  keywordTasks?: KeywordTasks<In, M>;
+  /** Map over the upstream and keyword edges. @default false */
+  mapped?: M;
   /** Validate the flow (cycles) after adding the edges. */
   validate?: boolean;
 }
@@ -219,7 +223,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
       throw new BindError(`${this}: inputs must be one object of named inputs (received ${Array.isArray(inputs) ? "an array" : typeof inputs})`);
     }
     if (hasScopeTags()) (this as { tags: ReadonlySet<string> }).tags = new Set([...this.tags, ...currentTags()]);
-    flow.setDependencies(this, { keywordTasks: inputs, upstreamTasks: opts.upstreamTasks, mapped });
+    flow.setDependencies(this as AnyTask, { keywordTasks: inputs, upstreamTasks: opts.upstreamTasks, mapped });
   }
 
   /** Adds a dependency on `task` (keyed when `key` is given, else state-only). */
@@ -236,9 +240,9 @@ export abstract class Task<In extends object = {}, Out = unknown> {
     return this;
   }
 
-  /** `flow.setDependencies(this, deps)` (the flow defaults to the builder scope's). */
-  setDependencies(flow: Flow | undefined, deps: Dependencies): this {
-    this.requireFlow(flow, "setDependencies").setDependencies(this, deps);
+  /** `flow.setDependencies(this, deps)` (the flow defaults to the builder scope's); keyword inputs are typed as in `call`. */
+  setDependencies<M extends boolean = false>(flow: Flow | undefined, deps: Dependencies<In, M>): this {
+    this.requireFlow(flow, "setDependencies").setDependencies(this as AnyTask, deps as Dependencies);
     return this;
   }
 

@@ -204,6 +204,7 @@ describe("@Inputs", () => {
     assert.throws(() => flow.addEdge(new NoOpTask(), new Add(), { key: "w" }), {
       message: `<Task: Add> has no input "w"; its declared inputs are: x, y`,
     });
+    // @ts-expect-error q is not an input of Add (checked at compile time too)
     assert.throws(() => flow.setDependencies(new Add({ name: "add2" }), { keywordTasks: { q: 1 } }), {
       message: `<Task: add2> has no input "q"; its declared inputs are: x, y`,
     });
