@@ -81,5 +81,19 @@ export class SerializationError extends FlowsmithError {}
 export class NotSerializableError extends FlowsmithError {}
 /** A run was started in a way the engine refuses (e.g. `flow.run` inside its own builder). */
 export class RunError extends FlowsmithError {}
+/**
+ * A task's result was asked for (`flowState.resultOf(task)`), but the task has none: it failed,
+ * was skipped or cancelled, did not finish, or (a mapped task) one of its children did.
+ */
+export class TaskResultError extends FlowsmithError {
+  constructor(
+    message: string,
+    /** The state without a value: the task's, or its first mapped child's that has none. */
+    readonly state: { readonly type: string; readonly message: string | undefined; readonly result: unknown },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 /** A flow could not be drawn: Graphviz (WebAssembly) failed to load or to lay the graph out. */
 export class VisualizeError extends FlowsmithError {}

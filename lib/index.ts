@@ -20,7 +20,7 @@ export { Flow } from "./core/flow";
 export type { FlowOptions, FlowStateHandler, TerminalStateHandler, TaskFilter } from "./core/flow";
 export { unmapped, mapped, flatten, EdgeAnnotation } from "./core/annotations";
 export type { Unmapped, MappedInput, Flattened } from "./core/annotations";
-export type { TaskInputs, MapInputs, CallInput, MapInput, Produces, ProducesElements, OutputOf, InputsOf, KeywordTasks, Nested } from "./core/types";
+export type { TaskInputs, MapInputs, CallInput, MapInput, Produces, ProducesElements, OutputOf, InputsOf, KeywordTasks, Nested, ResultOf } from "./core/types";
 export { tags } from "./core/tags";
 export { TaskConfig } from "./core/decorators/task-config";
 export { DefaultsFromAttrs } from "./core/decorators/defaults-from-attrs";

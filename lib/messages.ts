@@ -33,6 +33,14 @@ export const messages = {
   cycle: (names: readonly string[]) => `Cycle found; flows must be acyclic: ${names.join(" -> ")}`,
   rootNotInFlow: (task: string, flow: string) => `Root task ${task} is not in Flow ${flow}`,
   runInsideBuilder: (flow: string) => `Flow ${flow} cannot be run inside its own builder`,
+  // reading a flow run's results
+  notAFlowState: (state: string) =>
+    `${state} holds no task states: taskState() and resultOf() read the final state of a flow run (what flow.run() returns)`,
+  taskNotInFlowState: (task: string, state: string) =>
+    `Task ${task} has no state in the flow run's final state ${state}: it is not a task of that flow (call() and map() return copies: pass the task they returned), or the run's returnTasks left it out`,
+  taskHasNoResult: (task: string, state: string) => `Task ${task} has no result: it ended ${state}`,
+  mappedChildHasNoResult: (task: string, child: string, state: string) =>
+    `Task ${task} has no result: its child ${child} ended ${state} (read flowState.taskState(task).mapStates for every child's state)`,
   // drawing flows
   visualizeFormat: (format: unknown) =>
     `flow.visualize: invalid option "format": must be one of "dot", "mermaid", "svg" (received ${JSON.stringify(format)})`,

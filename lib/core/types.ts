@@ -95,6 +95,13 @@ export type MapInputs<In> = { [K in keyof In]: MapInput<In[K]> };
 /** The output type of a task. */
 export type OutputOf<T> = T extends Produces<infer V> ? V : unknown;
 
+/**
+ * What a task yields after a run (`flowState.resultOf(task)`): its output, or for a mapped task
+ * (`t.map(...)`) the list of its children's outputs; `unknown` for an untyped task.
+ */
+export type ResultOf<T> =
+  T extends ProducesElements<infer E> ? (0 extends 1 & E ? unknown[] : E[]) : 0 extends 1 & OutputOf<T> ? unknown : OutputOf<T>;
+
 /** The inputs object a task's `run` receives (`any` for an untyped task). */
 export type InputsOf<T> = T extends { run(inputs: infer I): unknown } ? (unknown extends I ? any : I) : any;
 
