@@ -62,4 +62,5 @@ export const messages = {
     `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,
   resourceUnresolved: (task: string, key: string, token: string, cause: string) =>
     `${task}: cannot resolve @Resource property ${q(key)} (token ${token}). Reason: ${cause}`,
+  resourceAssigned: (owner: string) => `${owner} is a @Resource: register it in the run's container instead of assigning it`,
 } as const;

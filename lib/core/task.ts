@@ -10,6 +10,7 @@ import type { Edge } from "./edge";
 import type { Flow } from "./flow";
 import type { Unmapped } from "./annotations";
 import { classMeta, ClassMeta } from "./metadata";
+import { guardResourceFields, releaseResourceFields } from "./decorators/resource";
 import { currentFlow, currentTags, hasScopeTags, inMappedContext } from "./scope";
 import { ContextTemplate, ErrorClass, StateHandler, TaskOptions, validateTaskOptions } from "./task-options";
 import type { KeywordTasks, MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
@@ -137,6 +138,8 @@ export abstract class Task<In extends object = {}, Out = unknown> {
   constructor(options: TaskOptions = {}) {
     const ctor = new.target;
     const meta = classMeta(ctor);
+    // Fields compiled with define semantics would hide @Resource accessors: guard the class's run.
+    if (meta.resources.length !== 0) guardResourceFields(ctor);
     const merged = hasKeys(meta.defaults) ? { ...meta.defaults, ...options } : options;
     this._id = newTaskId();
     const owner = `Task '${merged.name ?? ctor.name}'`;
@@ -162,6 +165,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
    */
   copy(overrides?: Partial<TaskOptions>): this {
     const c = Object.create(Object.getPrototypeOf(this)) as this;
+    if (this.classMeta.resources.length !== 0) releaseResourceFields(this);
     Object.assign(c, this);
     c._id = newTaskId();
     if (this.slug !== undefined) (c as { slug?: string }).slug = `${this.slug}-copy`;
