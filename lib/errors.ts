@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { State } from "./engine/state";
+
 const BRAND = Symbol.for("flowsmith.error");
 
 /** Base class of every error flowsmith throws. */
@@ -89,7 +91,7 @@ export class TaskResultError extends FlowsmithError {
   constructor(
     message: string,
     /** The state without a value: the task's, or its first mapped child's that has none. */
-    readonly state: { readonly type: string; readonly message: string | undefined; readonly result: unknown },
+    readonly state: State,
     options?: { cause?: unknown },
   ) {
     super(message, options);

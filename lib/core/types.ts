@@ -13,6 +13,7 @@
  * @module
  */
 import type { EdgeAnnotation, Flattened, MappedInput, Unmapped } from "./annotations";
+import type { Task } from "./task";
 
 /** @internal Phantom key: the value a task produces. Never present at run time. */
 export declare const OUTPUT: unique symbol;
@@ -103,7 +104,7 @@ export type ResultOf<T> =
   T extends ProducesElements<infer E> ? (0 extends 1 & E ? unknown[] : E[]) : 0 extends 1 & OutputOf<T> ? unknown : OutputOf<T>;
 
 /** The inputs object a task's `run` receives (`any` for an untyped task). */
-export type InputsOf<T> = T extends { run(inputs: infer I): unknown } ? (unknown extends I ? any : I) : any;
+export type InputsOf<T> = T extends Task<infer I, any> ? (unknown extends I ? any : I) : any;
 
 /**
  * The `keywordTasks` of `setDependencies` for a task taking `In`: any subset of its inputs (the
