@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { State } from "./engine/state";
+
 const BRAND = Symbol.for("flowsmith.error");
 
 /** Base class of every error flowsmith throws. */
@@ -113,3 +115,19 @@ export class RunLockedError extends RunError {
     super(message);
   }
 }
+/**
+ * A task's result was asked for (`flowState.resultOf(task)`), but the task has none: it failed,
+ * was skipped or cancelled, did not finish, or (a mapped task) one of its children did.
+ */
+export class TaskResultError extends FlowsmithError {
+  constructor(
+    message: string,
+    /** The state without a value: the task's, or its first mapped child's that has none. */
+    readonly state: State,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+/** A flow could not be drawn: Graphviz (WebAssembly) failed to load or to lay the graph out. */
+export class VisualizeError extends FlowsmithError {}

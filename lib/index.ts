@@ -20,13 +20,13 @@ export { Flow } from "./core/flow";
 export type { FlowOptions, FlowStateHandler, TerminalStateHandler, TaskFilter } from "./core/flow";
 export { unmapped, mapped, flatten, EdgeAnnotation } from "./core/annotations";
 export type { Unmapped, MappedInput, Flattened } from "./core/annotations";
-export type { TaskInputs, MapInputs, CallInput, MapInput, Produces, ProducesElements, OutputOf } from "./core/types";
+export type { TaskInputs, MapInputs, CallInput, MapInput, Produces, ProducesElements, OutputOf, InputsOf, KeywordTasks, Nested, ResultOf } from "./core/types";
 export { tags } from "./core/tags";
 export { TaskConfig } from "./core/decorators/task-config";
 export { DefaultsFromAttrs } from "./core/decorators/defaults-from-attrs";
 export { Inputs } from "./core/decorators/inputs";
 export { Resource } from "./core/decorators/resource";
-export type { VisualizeOptions } from "./core/visualize";
+export type { VisualizeOptions, VisualizeFormat } from "./core/visualize";
 
 export * from "./engine/state";
 export { signals, SUCCESS, FAIL, TRIGGERFAIL, VALIDATIONFAIL, RETRY, SKIP, PAUSE, LOOP, ENDRUN, StateSignal, FlowsmithSignal } from "./engine/signals";

@@ -71,6 +71,23 @@ export const messages = {
   cycle: (names: readonly string[]) => `Cycle found; flows must be acyclic: ${names.join(" -> ")}`,
   rootNotInFlow: (task: string, flow: string) => `Root task ${task} is not in Flow ${flow}`,
   runInsideBuilder: (flow: string) => `Flow ${flow} cannot be run inside its own builder`,
+  // reading a flow run's results
+  notAFlowState: (state: string) =>
+    `${state} holds no task states: taskState() and resultOf() read the final state of a flow run (what flow.run() returns)`,
+  taskNotInFlowState: (task: string, state: string) =>
+    `Task ${task} has no state in the flow run's final state ${state}: it is not a task of that flow (call() and map() return copies: pass the task they returned), or the run's returnTasks left it out`,
+  taskHasNoResult: (task: string, state: string) => `Task ${task} has no result: it ended ${state}`,
+  mappedChildHasNoResult: (task: string, child: string, state: string) =>
+    `Task ${task} has no result: its child ${child} ended ${state} (read flowState.taskState(task).mapStates for every child's state)`,
+  // drawing flows
+  visualizeFormat: (format: unknown) =>
+    `flow.visualize: invalid option "format": must be one of "dot", "mermaid", "svg" (received ${JSON.stringify(format)})`,
+  visualizeHorizontal: (value: unknown) =>
+    `flow.visualize: invalid option "horizontal": must be a boolean or left out (received ${JSON.stringify(value) ?? typeof value})`,
+  visualizeFlowState: (what: string) =>
+    `flow.visualize: invalid option "flowState": must be a finished flow state whose result is a Map<Task, State>, as returned by flow.run() (received ${what})`,
+  graphvizLoad: (cause: string) => `flow.visualize: could not load Graphviz (the @viz-js/viz WebAssembly build): ${cause}`,
+  graphvizRender: (flow: string, cause: string) => `flow.visualize: Graphviz could not draw Flow ${flow}: ${cause}`,
   unexpectedParameters: (flow: string, names: readonly string[]) =>
     `Flow ${flow} received unexpected parameters: ${names.join(", ")}`,
   missingParameters: (flow: string, names: readonly string[]) =>
@@ -121,4 +138,5 @@ export const messages = {
     `${task}: @Resource property ${q(key)} can only be read while the task runs inside a flow or TaskRunner run`,
   resourceUnresolved: (task: string, key: string, token: string, cause: string) =>
     `${task}: cannot resolve @Resource property ${q(key)} (token ${token}). Reason: ${cause}`,
+  resourceAssigned: (owner: string) => `${owner} is a @Resource: register it in the run's container instead of assigning it`,
 } as const;

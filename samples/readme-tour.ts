@@ -48,14 +48,18 @@ class Scale extends Task<{ x: number; factor?: number }, number> {
 // ---------------------------------------------------------------------------------------------
 // Flows, two ways
 
-function buildEtl(): Flow {
+const sum = task({ name: "sum" }, ({ xs }: { xs: number[] }) => xs.reduce((a, b) => a + b, 0));
+
+function buildEtl() {
   // Functional: calls copy the task and wire the copy; plain values become constants.
-  return Flow.build("etl", () => {
+  let doubled!: ReturnType<typeof double.map>, total!: typeof sum;
+  const flow = Flow.build("etl", () => {
     const n = new Parameter("n", { default: 3 });
-    const doubled = double.map({ x: [1, 2, 3] }); // one child run per element
-    const total = task({ name: "sum" }, ({ xs }: { xs: number[] }) => xs.reduce((a, b) => a + b, 0)).call({ xs: doubled }); // reduce
+    doubled = double.map({ x: [1, 2, 3] }); // one child run per element
+    total = sum.call({ xs: doubled }); // a reduce: gets [2, 4, 6]
     add.call({ x: total, y: n });
   });
+  return { flow, doubled, total };
 }
 
 function buildImperative(): { f: Flow; taskA: Task<{}, number>; taskD: Task<{ x: number }, number> } {
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
   }
 
   // Running (the functional flow)
-  const flow = buildEtl();
+  const { flow, doubled, total } = buildEtl();
   const state = await flow.run({ parameters: { n: 5 } });
   console.log(`etl run: ${state.type}, isSuccessful() → ${state.isSuccessful()}, message → ${JSON.stringify(state.message)}`);
   const taskStates = state.result as Map<Task, { type: string; result: unknown }>;
@@ -154,6 +158,20 @@ async function main(): Promise<void> {
   assert.ok(state.result instanceof Map);
   const addCopy = flow.getTasks({ name: "Add" })[0]!;
   assert.equal(taskStates.get(addCopy)!.result, 2 + 4 + 6 + 5);
+
+  // Typed results: no cast (the copies call/map returned are the flow's tasks).
+  const totalValue: number = state.resultOf(total);
+  const doubledValues: number[] = state.resultOf(doubled);
+  console.log(`state.resultOf(total) → ${totalValue}, state.resultOf(doubled) → ${JSON.stringify(doubledValues)}, taskState(total) → ${state.taskState(total)}`);
+  assert.equal(totalValue, 12);
+  assert.deepEqual(doubledValues, [2, 4, 6]);
+
+  // Pictures: DOT or Mermaid text, or an SVG drawn by Graphviz compiled to WebAssembly.
+  const svg = await flow.visualize({ format: "svg", flowState: state });
+  console.log(`flow.visualize({ format: "svg", flowState }) → ${svg.match(/<svg width="\d+pt" height="\d+pt"/)![0]}...`);
+  assert.match(flow.visualize(), /^digraph "etl" \{/);
+  assert.match(flow.visualize({ format: "mermaid" }), /^flowchart TB/);
+  assert.ok(svg.includes("</svg>"));
 
   // Running (the imperative flow)
   const { f, taskA, taskD } = buildImperative();

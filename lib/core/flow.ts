@@ -22,12 +22,13 @@ import { convertRunParameters, Parameter } from "./parameter";
 import { currentCollectors, currentFlow, hasCollectors, inMappedContext, withScope } from "./scope";
 import { Task, AnyTask, Dependencies } from "./task";
 import type { ContextTemplate } from "./task-options";
+import type { InputsOf } from "./types";
 import { Scheduled, type State } from "../engine/state";
 import { rememberCachedStates } from "../engine/persistence";
 import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
-import { renderFlow, VisualizeOptions } from "./visualize";
+import { renderFlow, renderFlowSvg, VisualizeOptions } from "./visualize";
 import { callerFile, FLOW_BRAND } from "../engine/flow-locator";
 
 /** A flow state handler: called on every flow state change; may return a replacement state. */
@@ -298,8 +299,11 @@ export class Flow {
 
   /**
    * Wires `task` to its dependencies. Keyword values may be tasks, plain values (kept as constants),
-   * or array/object literals containing tasks (made into `List` / `Dict` tasks).
+   * or array/object literals containing tasks (made into `List` / `Dict` tasks). For a typed task
+   * the keys and values of `keywordTasks` are checked as `call` (or, with `mapped: true`, `map`)
+   * checks them.
    */
+  setDependencies<T extends AnyTask, M extends boolean = false>(task: T, deps?: Dependencies<InputsOf<T>, M>): void;
   setDependencies(task: AnyTask, deps: Dependencies = {}): void {
     if (!(task instanceof Task)) throw new TypeError(messages.notATask("flow.setDependencies(task, ...): task", task));
     const mappedDefault = deps.mapped ?? false;
@@ -637,9 +641,21 @@ export class Flow {
     return final;
   }
 
-  /** The DAG as DOT or Mermaid text (mapped tasks and edges marked, keys as labels). */
-  visualize(opts: VisualizeOptions = {}): string {
-    return renderFlow(this, opts);
+  /**
+   * The DAG as Graphviz DOT (the default) or Mermaid text: mapped tasks and edges marked, input
+   * keys as edge labels; with `flowState`, coloured by state with mapped children drawn and counted.
+   * Wide flows are laid out left to right unless `horizontal` says otherwise.
+   */
+  visualize(opts?: VisualizeOptions & { format?: "dot" | "mermaid" }): string;
+  /**
+   * The DAG as an SVG picture, rendered from the DOT by Graphviz compiled to WebAssembly (no
+   * system binary; the module is loaded once per process, on the first call).
+   */
+  visualize(opts: VisualizeOptions & { format: "svg" }): Promise<string>;
+  /** DOT or Mermaid text, or (for `format: "svg"`) a promise of the SVG picture. */
+  visualize(opts: VisualizeOptions): string | Promise<string>;
+  visualize(opts: VisualizeOptions = {}): string | Promise<string> {
+    return opts.format === "svg" ? renderFlowSvg(this, opts) : renderFlow(this, opts);
   }
 
   #hash(): string {

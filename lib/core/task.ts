@@ -10,9 +10,10 @@ import type { Edge } from "./edge";
 import type { Flow } from "./flow";
 import type { Unmapped } from "./annotations";
 import { classMeta, ClassMeta } from "./metadata";
+import { guardResourceFields, releaseResourceFields } from "./decorators/resource";
 import { currentFlow, currentTags, hasScopeTags, inMappedContext } from "./scope";
 import { ContextTemplate, ErrorClass, StateHandler, TaskOptions, validateTaskOptions } from "./task-options";
-import type { MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
+import type { KeywordTasks, MapInputs, OUTPUT, PhantomOutput, ProducesElements, TaskInputs } from "./types";
 import type { CacheValidator } from "../engine/cache-validators";
 import { allSuccessful, Trigger } from "../engine/triggers";
 import type { State } from "../engine/state";
@@ -34,16 +35,20 @@ export interface CallOptions extends BindOptions {
   taskArgs?: Partial<TaskOptions>;
 }
 
-/** The dependencies of `setDependencies`. */
-export interface Dependencies {
+/**
+ * The dependencies of `setDependencies`. For a task whose inputs are typed (`In`), the keys of
+ * `keywordTasks` must be its inputs and each value must fit, as in `call` (as in `map` when
+ * `mapped: true`); an untyped task (`In` is `any`) takes any keys.
+ */
+export interface Dependencies<In = any, M extends boolean = boolean> {
   /** Tasks this task waits for (state-only edges); plain values become constants. */
   upstreamTasks?: Array<Task<any, any> | unknown>;
   /** Tasks that wait for this task (state-only edges). */
   downstreamTasks?: Task<any, any>[];
   /** Keyed inputs: tasks, constants or plain values (auto-wrapped). */
-  keywordTasks?: Record<string, unknown>;
-  /** Map over the upstream and keyword edges. */
-  mapped?: boolean;
+  keywordTasks?: KeywordTasks<In, M>;
+  /** Map over the upstream and keyword edges. @default false */
+  mapped?: M;
   /** Validate the flow (cycles) after adding the edges. */
   validate?: boolean;
 }
@@ -138,6 +143,8 @@ export abstract class Task<In extends object = {}, Out = unknown> {
     const ctor = new.target;
     const meta = classMeta(ctor);
     if (meta.runMissing) throw new TaskDefinitionError(messages.taskWithoutRun(ctor.name));
+    // Fields compiled with define semantics would hide @Resource accessors: guard the class's run.
+    if (meta.resources.length !== 0) guardResourceFields(ctor);
     const merged = hasKeys(meta.defaults) ? { ...meta.defaults, ...options } : options;
     this._id = newTaskId();
     const owner = `Task '${merged.name ?? ctor.name}'`;
@@ -163,6 +170,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
    */
   copy(overrides?: Partial<TaskOptions>): this {
     const c = Object.create(Object.getPrototypeOf(this)) as this;
+    if (this.classMeta.resources.length !== 0) releaseResourceFields(this);
     Object.assign(c, this);
     c._id = newTaskId();
     if (this.slug !== undefined) (c as { slug?: string }).slug = `${this.slug}-copy`;
@@ -224,7 +232,7 @@ export abstract class Task<In extends object = {}, Out = unknown> {
       throw new BindError(`${this}: inputs must be one object of named inputs (received ${Array.isArray(inputs) ? "an array" : typeof inputs})`);
     }
     if (hasScopeTags()) (this as { tags: ReadonlySet<string> }).tags = new Set([...this.tags, ...currentTags()]);
-    flow.setDependencies(this, { keywordTasks: inputs, upstreamTasks: opts.upstreamTasks, mapped });
+    flow.setDependencies(this as AnyTask, { keywordTasks: inputs, upstreamTasks: opts.upstreamTasks, mapped });
   }
 
   /** Adds a dependency on `task` (keyed when `key` is given, else state-only). */
@@ -241,9 +249,9 @@ export abstract class Task<In extends object = {}, Out = unknown> {
     return this;
   }
 
-  /** `flow.setDependencies(this, deps)` (the flow defaults to the builder scope's). */
-  setDependencies(flow: Flow | undefined, deps: Dependencies): this {
-    this.requireFlow(flow, "setDependencies").setDependencies(this, deps);
+  /** `flow.setDependencies(this, deps)` (the flow defaults to the builder scope's); keyword inputs are typed as in `call`. */
+  setDependencies<M extends boolean = false>(flow: Flow | undefined, deps: Dependencies<In, M>): this {
+    this.requireFlow(flow, "setDependencies").setDependencies(this as AnyTask, deps as Dependencies);
     return this;
   }
 

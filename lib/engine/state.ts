@@ -4,8 +4,10 @@
  * are successful and `Cancelled` is not failed.
  * @module
  */
-import { FlowsmithError, ResultError } from "../errors";
+import { FlowsmithError, ResultError, TaskNotFoundError, TaskResultError } from "../errors";
 import { messages } from "../messages";
+import type { AnyTask } from "../core/task";
+import type { ResultOf } from "../core/types";
 
 /** Something that can read a persisted value back (a `Result`); kept minimal to avoid a cycle. */
 export interface ResultReader {
@@ -196,6 +198,56 @@ export class State<R = unknown> {
   toString(): string {
     return this.message === undefined ? `<${this.type}>` : `<${this.type}: ${JSON.stringify(this.message)}>`;
   }
+
+  /**
+   * The state of `task` in this flow run's final state (whose `result` maps every task to its
+   * state), typed by what the task produces: `flowState.taskState(total).result` is a `number`
+   * when `total` returns one (for a successful state; a failed state's `result` is its Error).
+   *
+   * @throws ResultError when this is not a flow run's final state.
+   * @throws TaskNotFoundError when `task` has no state in it (not a task of the flow: `call` and
+   *   `map` return copies, pass the copy; or left out by the run's `returnTasks`).
+   */
+  taskState<T extends AnyTask>(task: T): State<ResultOf<T>> {
+    const states: unknown = this.result;
+    if (!(states instanceof Map)) throw new ResultError(messages.notAFlowState(this.toString()));
+    const state = states.get(task) as State<ResultOf<T>> | undefined;
+    if (state === undefined) throw new TaskNotFoundError(messages.taskNotInFlowState(String(task), this.toString()));
+    return state;
+  }
+
+  /**
+   * The value `task` produced in this flow run, typed, with no cast: its output, or for a mapped
+   * task (`t.map(...)`) the list of its children's outputs. Only a value that exists is returned:
+   * a task (or any mapped child) that failed, was skipped or cancelled, or did not finish throws.
+   *
+   * @throws TaskResultError naming the task, its state (or the child's) and, as `cause`, the
+   *   error it failed with.
+   * @throws ResultError / TaskNotFoundError as {@link taskState}; ResultError when the value was
+   *   dropped from memory after it was persisted (read it with `await taskState(task).fetchResult()`).
+   */
+  resultOf<T extends AnyTask>(task: T): ResultOf<T> {
+    const state = this.taskState(task);
+    if (state instanceof Mapped) {
+      const children = state.mapStates;
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i];
+        if (hasValue(child)) continue;
+        const what = child === undefined ? "without a state" : child.toString();
+        throw new TaskResultError(messages.mappedChildHasNoResult(String(task), `${task.name}[${i}]`, what), child ?? state, {
+          cause: child?.result,
+        });
+      }
+    } else if (!hasValue(state)) {
+      throw new TaskResultError(messages.taskHasNoResult(String(task), state.toString()), state, { cause: state.result });
+    }
+    return state.getResult();
+  }
+}
+
+/** Whether a task's final state holds a value: a success that is not a skip. */
+function hasValue(state: State | undefined): boolean {
+  return state instanceof Success && !(state instanceof Skipped);
 }
 
 /** Not started yet; its kinds (Scheduled, Paused, Resume, Retrying) are waiting for something. */

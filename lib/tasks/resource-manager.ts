@@ -34,7 +34,7 @@
  */
 import { BindError, InvalidOptionError } from "../errors";
 import type { Flow } from "../core/flow";
-import { Task } from "../core/task";
+import { Task, type AnyTask } from "../core/task";
 import type { TaskOptions } from "../core/task-options";
 import type { TaskInputs } from "../core/types";
 import { SKIP, TRIGGERFAIL } from "../engine/signals";
@@ -185,7 +185,7 @@ export function resourceManager<C extends ResourceClass>(
     const init = new ResourceInitTask<A, R>(ResourceClassArg as ResourceClass<A, R>, { name: `${name}.init`, ...options.initTaskOptions });
     const setup = new ResourceSetupTask<R>({ name: `${name}.setup`, ...options.setupTaskOptions });
     const cleanup = new ResourceCleanupTask<R>({ name: `${name}.cleanup`, ...options.cleanupTaskOptions });
-    flow.setDependencies(init, { keywordTasks: (initArgs ?? {}) as Record<string, unknown> });
+    flow.setDependencies(init as AnyTask, { keywordTasks: (initArgs ?? {}) as Record<string, unknown> });
     flow.setDependencies(setup, { keywordTasks: { mgr: init } });
     flow.setDependencies(cleanup, { keywordTasks: { mgr: init, resource: setup } });
 

@@ -1,9 +1,15 @@
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Allow, IsInt, IsNumber, IsOptional, IsString, Min } from "class-validator";
+import * as ts from "typescript";
 import {
-  BindError, DefaultsFromAttrs, Flow, Inputs, InvalidOptionError, NoOpTask, Resource, ResourceError, Task, TaskConfig,
+  BindError, DefaultsFromAttrs, Edge, Flow, Inputs, InvalidOptionError, NoOpTask, Resource, ResourceError, Success, Task, TaskConfig,
+  TaskRunner,
 } from "../../lib/index";
+import { container } from "tsyringe"; // after flowsmith, which loads reflect-metadata
 
 describe("@TaskConfig", () => {
   @TaskConfig({ maxRetries: 2, retryDelay: 50, tags: ["io"], description: "talks to the network" })
@@ -204,6 +210,7 @@ describe("@Inputs", () => {
     assert.throws(() => flow.addEdge(new NoOpTask(), new Add(), { key: "w" }), {
       message: `<Task: Add> has no input "w"; its declared inputs are: x, y`,
     });
+    // @ts-expect-error q is not an input of Add (checked at compile time too)
     assert.throws(() => flow.setDependencies(new Add({ name: "add2" }), { keywordTasks: { q: 1 } }), {
       message: `<Task: add2> has no input "q"; its declared inputs are: x, y`,
     });
@@ -322,6 +329,40 @@ describe("@DefaultsFromAttrs", () => {
   });
 });
 
+describe("@DefaultsFromAttrs and the flow's version", () => {
+  it("keeps the decorated run's own code in the version hash: a changed body is a new version", () => {
+    /** One task class, `Scale`, in a flow; two releases below differ only in run's body. */
+    const versionOf = (task: Task<any, any>) => {
+      const flow = new Flow("scale");
+      flow.addTask(task);
+      return flow.version;
+    };
+    let v1: string, v2: string;
+    {
+      class Scale extends Task<{ x: number; factor?: number }, number> {
+        factor = 2;
+        @DefaultsFromAttrs("factor")
+        run({ x, factor }: { x: number; factor?: number }) {
+          return x * factor!;
+        }
+      }
+      v1 = versionOf(new Scale({ slug: "scale" }));
+      assert.match(String(new Scale().run), /return x \* factor;/);
+    }
+    {
+      class Scale extends Task<{ x: number; factor?: number }, number> {
+        factor = 2;
+        @DefaultsFromAttrs("factor")
+        run({ x, factor }: { x: number; factor?: number }) {
+          return x * factor! + 1;
+        }
+      }
+      v2 = versionOf(new Scale({ slug: "scale" }));
+    }
+    assert.notEqual(v1, v2);
+  });
+});
+
 describe("@Resource", () => {
   class Database {
     query(sql: string) {
@@ -388,5 +429,114 @@ describe("@Resource", () => {
     assert.throws(() => new Store({ name: "store" }).db, {
       message: `Task 'store': @Resource property "db" can only be read while the task runs inside a flow or TaskRunner run`,
     });
+  });
+});
+
+/** The repository (this spec runs from `<outDir>/spec/core`). */
+const ROOT = path.resolve(__dirname, "../../..");
+const FIXTURE_CONFIG = path.join(ROOT, "spec/core/fixtures/define-fields/tsconfig.json");
+
+/** Compiles the fixture folder with its own tsconfig into `outDir`; returns the compiler's complaints. */
+function compileFixture(outDir: string): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(FIXTURE_CONFIG, { outDir }, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    },
+  })!;
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
+  const emitted = program.emit();
+  return [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics].map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+}
+
+describe("@Resource compiled with useDefineForClassFields: true (a real fixture)", () => {
+  type TaskClass = new (opts?: { name?: string }) => Task<any, any>;
+  let dir: string;
+  let source: string;
+  let fx: Record<"Database" | "Cache", new (...args: any[]) => any> & Record<"Query" | "QueryByType" | "CachedQuery" | "NamedQuery" | "ConfiguredQuery" | "SubOfConfigured" | "Assigned", TaskClass>;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowsmith-define-fields-"));
+    const out = path.join(dir, "out");
+    assert.deepEqual(compileFixture(out), []);
+    // `require("flowsmith")` from the compiled fixture finds this build (same module instances).
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.symlinkSync(ROOT, path.join(dir, "node_modules", "flowsmith"), "dir");
+    const file = path.join(out, "resource-tasks.cjs");
+    source = fs.readFileSync(file, "utf8");
+    fx = require(file);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A container with the fixture's clients registered. */
+  function clients() {
+    const c = container.createChildContainer();
+    c.register(fx.Database, { useValue: new fx.Database("main") });
+    c.register(fx.Cache, { useValue: new fx.Cache() });
+    return c;
+  }
+
+  it("is really compiled with define semantics: each field is an own property of a new instance", () => {
+    assert.match(source, /class Query extends flowsmith_1\.Task \{\n {4}db;\n/);
+    const q = new fx.Query();
+    assert.ok(Object.prototype.hasOwnProperty.call(q, "db"), "the field shadows the accessor until the task runs");
+  });
+
+  /** Runs `task` alone under a TaskRunner, its `sql` input fed by an upstream success. */
+  function runAlone(task: Task<any, any>, sql = "select 1") {
+    const upstream = new Map([[new Edge(new NoOpTask(), task, { key: "sql" }), new Success({ result: sql })]]);
+    return new TaskRunner(task).run({ upstreamStates: upstream, context: { container: clients() } });
+  }
+
+  it("resolves the resource under a TaskRunner (it used to be silently undefined)", async () => {
+    for (const Cls of [fx.Query, fx.QueryByType, fx.ConfiguredQuery, fx.SubOfConfigured]) {
+      const state = await runAlone(new Cls());
+      assert.equal(String(state), '<Success: "Task run succeeded.">', String(state.result));
+      assert.equal(state.result, "main: select 1");
+    }
+    assert.equal(new fx.SubOfConfigured().maxRetries, 1, "@TaskConfig still applies");
+  });
+
+  it("resolves resources in a flow run, for subclasses too, on every copy, run after run", async () => {
+    let plain!: Task<any, any>, cached!: Task<any, any>, named!: Task<any, any>;
+    const flow = Flow.build("queries", () => {
+      plain = new fx.Query().call({ sql: "a" });
+      cached = new fx.CachedQuery().call({ sql: "b" });
+      named = new fx.NamedQuery().call({ sql: "c" });
+    });
+    for (const run of [1, 2]) {
+      const state = await flow.run({ container: clients() });
+      assert.ok(state.isSuccessful(), `run ${run}: ${state}`);
+      assert.equal(state.resultOf(plain), "main: a");
+      assert.equal(state.resultOf(cached), "cached b / main: b");
+      assert.equal(state.resultOf(named), "main: c");
+    }
+    // released, not stored: the task carries no resource and no field in its place
+    for (const t of [plain, cached, named]) {
+      assert.ok(!Object.keys(t).includes("db") && !Object.keys(t).includes("cache"), Object.keys(t).join());
+    }
+    assert.equal((named as unknown as { label: string }).label, "named", "ordinary fields are untouched");
+  });
+
+  it("reads as clearly outside a run as with legacy fields: no silent undefined", () => {
+    const q = new fx.Query({ name: "users" });
+    assert.throws(() => q.run({ sql: "select 1" }), {
+      name: "ResourceError",
+      message: `Task 'users': @Resource property "db" can only be read while the task runs inside a flow or TaskRunner run`,
+    });
+  });
+
+  it("refuses a field given a value, naming it, as an assignment is refused", async () => {
+    const state = await new TaskRunner(new fx.Assigned()).run({ context: { container: clients() } });
+    assert.equal(state.type, "Failed");
+    assert.equal(
+      state.message,
+      "Error during execution of task: ResourceError: Assigned.db is a @Resource: register it in the run's container instead of assigning it",
+    );
+  });
+
+  it("keeps the task's own code visible to the flow's version hash", () => {
+    const q = new fx.Query();
+    assert.match(String(q.run), /return this\.db\.query\(sql\);/);
   });
 });

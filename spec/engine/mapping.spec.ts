@@ -16,7 +16,7 @@ const add = task({ name: "add" }, ({ x, y }: { x: number; y: number }) => x + y)
 const addOne = task({ name: "addOne" }, ({ x }: { x: number }) => x + 1);
 const identity = task({ name: "id" }, ({ x }: { x: unknown }) => x);
 const sum = task({ name: "sum" }, ({ xs }: { xs: number[] }) => xs.reduce((a, b) => a + b, 0));
-const nest = task({ name: "nest" }, ({ x }: { x: unknown }) => [x]);
+const nest = task({ name: "nest" }, ({ x }: { x: number }) => [x]);
 const list = (value: unknown, name = "list") => task({ name }, () => value);
 
 /** A compact, comparable picture of a task's state: type, result, and the children's. */

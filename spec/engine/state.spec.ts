@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   Cached, Cancelled, Failed, Finished, Looped, Mapped, Paused, Pending, Queued, Resume, Retrying, Running, Scheduled,
   Skipped, State, Submitted, Success, TimedOut, TriggerFailed, ValidationFailed, FlowsmithError,
+  Flow, Parameter, ResultError, TaskNotFoundError, TaskResultError, signals, task,
 } from "../../lib/index";
 import { configureLogging } from "../../lib/engine/logging";
 
@@ -204,5 +205,160 @@ describe("toString, equals, with", () => {
     const s = new Success({ result: 1 }).with({ result: 2 });
     assert.ok(s instanceof Success);
     assert.equal(s.result, 2);
+  });
+});
+
+/** `true` when A and B are the same type. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<_T extends true>(): void {}
+
+describe("taskState / resultOf: typed results of a flow run", () => {
+  const numbers = task(function numbers({ n }: { n: number }) {
+    return Array.from({ length: n }, (_, i) => i + 1);
+  });
+  const square = task(function square({ x }: { x: number }) {
+    if (x === 5) throw new Error("unlucky 5");
+    if (x === 7) throw new signals.SKIP("seven is skipped");
+    return x * x;
+  });
+  const total = task(function total({ xs }: { xs: number[] }) {
+    return { sum: xs.reduce((a, b) => a + b, 0), count: xs.length };
+  });
+  const untyped = task(function untyped(): unknown {
+    return "anything";
+  });
+
+  /** numbers(n) -> square.map -> total, with n from a Parameter. */
+  function squares() {
+    let n!: Parameter<number>, list!: typeof numbers, mapped!: ReturnType<typeof square.map>, sum!: typeof total, loose!: typeof untyped;
+    const flow = Flow.build("squares", () => {
+      n = new Parameter<number>("n", { default: 3 });
+      list = numbers.call({ n });
+      mapped = square.map({ x: list });
+      sum = total.call({ xs: mapped });
+      loose = untyped.call();
+    });
+    return { flow, n, list, mapped, sum, loose };
+  }
+
+  it("gives each task's value with its type: no cast, mapped tasks as their children's list", async () => {
+    const { flow, n, list, mapped, sum, loose } = squares();
+    const state = await flow.run({ parameters: { n: 4 } });
+    const nValue = state.resultOf(n);
+    const listValue = state.resultOf(list);
+    const squares_ = state.resultOf(mapped);
+    const totals = state.resultOf(sum);
+    const anything = state.resultOf(loose);
+    assertType<Equals<typeof nValue, number>>();
+    assertType<Equals<typeof listValue, number[]>>();
+    assertType<Equals<typeof squares_, number[]>>();
+    assertType<Equals<typeof totals, { sum: number; count: number }>>();
+    assertType<Equals<typeof anything, unknown>>();
+    // @ts-expect-error the value is typed: a number[] is not a string
+    const notText: string = state.resultOf(mapped);
+    assert.equal(nValue, 4);
+    assert.deepEqual(listValue, [1, 2, 3, 4]);
+    assert.deepEqual(squares_, [1, 4, 9, 16]);
+    assert.deepEqual(notText, [1, 4, 9, 16]);
+    assert.deepEqual(totals, { sum: 30, count: 4 });
+    assert.equal(anything, "anything");
+  });
+
+  it("gives each task's state, typed by its output", async () => {
+    const { flow, mapped, sum } = squares();
+    const state = await flow.run();
+    const sumState = state.taskState(sum);
+    assertType<Equals<typeof sumState, State<{ sum: number; count: number }>>>();
+    assert.ok(sumState instanceof Success);
+    assert.deepEqual(sumState.result, { sum: 14, count: 3 });
+    const mappedState = state.taskState(mapped);
+    assertType<Equals<typeof mappedState.result, number[]>>();
+    assert.ok(mappedState instanceof Mapped);
+    assert.deepEqual(mappedState.mapStates.map((c) => c.type), ["Success", "Success", "Success"]);
+  });
+
+  it("throws a TaskResultError naming the task when it failed, with the error as cause", async () => {
+    const { flow, mapped, sum } = squares();
+    const state = await flow.run({ parameters: { n: 6 } }); // square[4] fails
+    assert.ok(state.isFailed());
+    assert.throws(
+      () => state.resultOf(sum),
+      (err: unknown) => {
+        assert.ok(err instanceof TaskResultError && err instanceof FlowsmithError);
+        assert.equal(err.message, 'Task <Task: total> has no result: it ended <TriggerFailed: "Trigger was \\"allSuccessful\\" but some of the upstream tasks failed.">');
+        assert.equal(err.state, state.taskState(sum));
+        return true;
+      },
+    );
+    // a mapped task: the first child without a value is named, its error is the cause
+    assert.throws(
+      () => state.resultOf(mapped),
+      (err: unknown) => {
+        assert.ok(err instanceof TaskResultError);
+        assert.equal(
+          err.message,
+          'Task <Task: square> has no result: its child square[4] ended <Failed: "Error during execution of task: Error: unlucky 5"> (read flowState.taskState(task).mapStates for every child\'s state)',
+        );
+        assert.equal(err.state, (state.taskState(mapped) as Mapped).mapStates[4]);
+        assert.equal((err.cause as Error).message, "unlucky 5");
+        return true;
+      },
+    );
+    // a skipped child: the reduce is skipped too (Prefect's skip propagation), and both say so
+    const skipped = await flow.run({ parameters: { n: 8 } });
+    assert.throws(() => skipped.resultOf(mapped), { message: /^Task <Task: square> has no result: its child square\[4\] ended <Failed: / });
+    assert.throws(() => skipped.resultOf(sum), { name: "TaskResultError", message: /^Task <Task: total> has no result: it ended <Skipped: "Upstream task was skipped; / });
+  });
+
+  it("throws for a failed task with its error as cause, and for a skipped task", async () => {
+    const boom = task(function boom(): number {
+      throw new RangeError("out of range");
+    });
+    const skipper = task(function skipper(): string {
+      throw new signals.SKIP("nothing to do");
+    });
+    let b!: typeof boom, k!: typeof skipper;
+    const flow = Flow.build("fails", () => {
+      b = boom.call();
+      k = skipper.call();
+    });
+    const state = await flow.run();
+    assert.throws(
+      () => state.resultOf(b),
+      (err: unknown) => {
+        assert.ok(err instanceof TaskResultError);
+        assert.equal(err.message, 'Task <Task: boom> has no result: it ended <Failed: "Error during execution of task: RangeError: out of range">');
+        assert.ok(err.cause instanceof RangeError);
+        assert.equal((err.cause as Error).message, "out of range");
+        return true;
+      },
+    );
+    assert.throws(() => state.resultOf(k), {
+      name: "TaskResultError",
+      message: 'Task <Task: skipper> has no result: it ended <Skipped: "nothing to do">',
+    });
+    // the state itself is still there to inspect
+    assert.equal(state.taskState(b).type, "Failed");
+  });
+
+  it("throws a TaskNotFoundError for a task the run did not have (the template, not the copy call() returned)", async () => {
+    const { flow } = squares();
+    const state = await flow.run();
+    assert.throws(() => state.resultOf(total), (err: unknown) => {
+      assert.ok(err instanceof TaskNotFoundError);
+      assert.equal(
+        (err as Error).message,
+        'Task <Task: total> has no state in the flow run\'s final state <Success: "All reference tasks succeeded.">: it is not a task of that flow (call() and map() return copies: pass the task they returned), or the run\'s returnTasks left it out',
+      );
+      return true;
+    });
+  });
+
+  it("throws a ResultError on a state that is not a flow run's final state", () => {
+    assert.throws(() => new Success({ result: 3 }).resultOf(total), {
+      name: "ResultError",
+      message: "<Success> holds no task states: taskState() and resultOf() read the final state of a flow run (what flow.run() returns)",
+    });
+    assert.throws(() => new Failed("boom").taskState(total), (err: unknown) => err instanceof ResultError);
   });
 });

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, Array<string | RegExp>> = {
   "state-handlers.js": ["[stateHandler] divide: FAIL: cannot divide 1 by zero", "[onFailure] divide: FAIL: cannot divide 1 by zero"],
   "context.js": ['"msg":"Hello!"', 'context.get("taskName", "<no task>") = <no task>'],
   "pitfalls-stateful-task.js": ["the copies say [1,1]", /^isSerializable\(<Flow: name="warehouse-query">\) = false$/m],
+  "visualize.js": [/^digraph "etl" \{$/m, /^flowchart TB$/m, 'run: <Failed: "Some reference tasks failed.">', "wrote etl.svg and etl-run.svg"],
 };
 
 function listSamples(): string[] {

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   Constant, Flow, Parameter, Task, flatten, mapped, task, unmapped,
-  type AnyTask, type OutputOf,
+  type AnyTask, type Dependencies, type OutputOf,
 } from "../../lib/index";
 
 /** `true` when A and B are the same type. */
@@ -25,6 +25,9 @@ const add = task(function add({ x, y }: { x: number; y: number }) {
 });
 const inc = task(function inc({ x }: { x: number }) {
   return x + 1;
+});
+const double = task(function double({ x }: { x: number }) {
+  return x * 2;
 });
 const sum = task(function sum({ xs }: { xs: number[] }) {
   return xs.reduce((a, b) => a + b, 0);
@@ -49,6 +52,22 @@ class Pair extends Task<{}, [number, string]> {
     return [1, "one"];
   }
 }
+const nestedNumbers = task(function nestedNumbers() {
+  return [[1], [2, 3]];
+});
+const nestedWords = task(function nestedWords() {
+  return [["a"], ["b", "c"]];
+});
+/** Each child produces a list: `chunk.map(...)` flattens into numbers. */
+const chunk = task(function chunk({ n }: { n: number }) {
+  return Array.from({ length: n }, (_, i) => i);
+});
+const splitWords = task(function splitWords({ s }: { s: string }) {
+  return s.split(" ");
+});
+const addToAll = task(function addToAll({ x, ys }: { x: number; ys: number[] }) {
+  return ys.map((y) => x + y);
+});
 /** A task whose output is not typed (`unknown`): it fits any input, as in Prefect. */
 const untyped = task(function untyped(): unknown {
   return 1;
@@ -104,6 +123,55 @@ export function mismatches(): void {
     // @ts-expect-error mapped(x) over a list of strings into a number input
     add.call({ x: mapped(["a"]), y: 1 });
   });
+}
+
+/** Compile-time only: `flatten(x)` is typed by what it flattens. */
+export function flattenMismatches(): void {
+  Flow.build("flatten-mismatches", () => {
+    const words = nestedWords.call(); // string[][]
+    const perChild = splitWords.map({ s: ["a b", "c"] }); // each child: string[]
+    // @ts-expect-error a string[][] flattens into strings, not numbers
+    inc.map({ x: flatten(words) });
+    // @ts-expect-error a literal string[][] flattens into strings
+    inc.map({ x: flatten([["a"], ["b"]]) });
+    // @ts-expect-error children producing string[] flatten into strings
+    inc.map({ x: flatten(perChild) });
+    // @ts-expect-error a flat number[] has no level to remove
+    inc.map({ x: flatten(numbers.call()) });
+    // @ts-expect-error a plain number has nothing to flatten
+    inc.map({ x: flatten(5) });
+    // @ts-expect-error in a plain call the flattened list is one value: a list, not a number
+    add.call({ x: flatten(nestedNumbers.call()), y: 1 });
+    // @ts-expect-error the flattened list of strings into a number[] input
+    sum.call({ xs: flatten(words) });
+    // @ts-expect-error the reduce of children producing string[], flattened, into number[]
+    sum.call({ xs: flatten(perChild) });
+    // @ts-expect-error unmapped(flatten(x)) passes the whole flattened list, which must fit
+    addToAll.map({ x: [1, 2], ys: unmapped(flatten(words)) });
+    // @ts-expect-error mapped(flatten(x)) in a plain call maps over the flattened elements
+    add.call({ x: mapped(flatten(words)), y: 1 });
+  });
+}
+
+/** Compile-time only: `setDependencies` checks keyword inputs as `call` and `map` do. */
+export function setDependenciesMismatches(flow: Flow): void {
+  const s = new Parameter<string>("s");
+  // @ts-expect-error a string task into a number input
+  flow.setDependencies(add, { keywordTasks: { x: s } });
+  // @ts-expect-error a key the task does not have
+  flow.setDependencies(add, { keywordTasks: { z: 1 } });
+  // @ts-expect-error a plain value of the wrong type
+  flow.setDependencies(add, { keywordTasks: { x: "1" } });
+  // @ts-expect-error mapped: true wants a list (or a list-producing task) per input
+  flow.setDependencies(add, { keywordTasks: { x: 5 }, mapped: true });
+  // @ts-expect-error mapped: true over strings into a number input
+  flow.setDependencies(inc, { keywordTasks: { x: ["a"] }, mapped: true });
+  // @ts-expect-error flatten is typed here too
+  flow.setDependencies(inc, { keywordTasks: { x: flatten([["a"]]) }, mapped: true });
+  // @ts-expect-error the task's own method is checked the same way
+  add.setDependencies(flow, { keywordTasks: { x: "1" } });
+  // @ts-expect-error ... keys included
+  add.setDependencies(flow, { keywordTasks: { q: 1 } });
 }
 
 describe("typed edges", () => {
@@ -169,6 +237,60 @@ describe("typed edges", () => {
     const [list] = flow.upstreamTasks(literal);
     assert.equal(list!.name, "List");
     assert.deepEqual(flow.constants.get(list!), { "1": 2 });
+  });
+
+  it("compiles and wires flatten(x) when the flattened elements fit", () => {
+    const made: Record<string, AnyTask> = {};
+    const flow = Flow.build("flatten-fits", () => {
+      const nested = nestedNumbers.call();
+      const perChild = chunk.map({ n: [1, 2] }); // each child: number[]
+      made.overTask = inc.map({ x: flatten(nested) });
+      made.overLiteral = inc.map({ x: flatten([[1], [2, 3]]) });
+      made.overChildren = inc.map({ x: flatten(perChild) });
+      made.overList = inc.map({ x: flatten([numbers.call(), [4, 5]]) });
+      made.reduced = sum.call({ xs: flatten(nested) });
+      made.reducedChildren = sum.call({ xs: flatten(perChild) });
+      made.fixed = addToAll.map({ x: [1, 2], ys: unmapped(flatten(perChild)) });
+      made.mappedCall = add.call({ x: mapped(flatten(nested)), y: 1 });
+      made.untyped = inc.map({ x: flatten(untyped.call()) });
+    });
+    const edge = (t: AnyTask, key: string) => {
+      const e = [...flow.edgesTo(t)].find((x) => x.key === key)!;
+      return [e.mapped, e.flattened];
+    };
+    assert.deepEqual(edge(made.overTask!, "x"), [true, true]);
+    assert.deepEqual(edge(made.overChildren!, "x"), [true, true]);
+    assert.deepEqual(edge(made.reduced!, "xs"), [false, true]);
+    assert.deepEqual(edge(made.reducedChildren!, "xs"), [false, true]);
+    assert.deepEqual(edge(made.fixed!, "ys"), [false, true]);
+    assert.deepEqual(edge(made.mappedCall!, "x"), [true, true]);
+    assert.equal([...flow.upstreamTasks(made.overList!)][0]!.name, "List");
+  });
+
+  it("compiles setDependencies calls whose keyword inputs fit, one key at a time too", () => {
+    const flow = new Flow("imperative");
+    const n = new Parameter<number>("n", { default: 1 });
+    flow.setDependencies(add, { keywordTasks: { x: n } });
+    flow.setDependencies(inc, { keywordTasks: { x: flatten([[1], [2]]) }, mapped: true, validate: false });
+    flow.setDependencies(double, { keywordTasks: { x: [1, 2, 3] }, mapped: true });
+    // Prefect's imperative reduce: inc is mapped by its own setDependencies, which its type cannot show
+    flow.setDependencies(sum, { keywordTasks: { xs: double } });
+    flow.setDependencies(point, { keywordTasks: { p: { x: n, y: 2 } } });
+    add.setDependencies(flow, { keywordTasks: { y: 3 } });
+    // an untyped task, and the Dependencies type on its own, take any keys
+    const anyTask: AnyTask = new Pair();
+    flow.setDependencies(anyTask, { keywordTasks: { whatever: 1 } });
+    const deps: Dependencies = { keywordTasks: { anything: "goes" }, mapped: true };
+    flow.setDependencies(new Pair(), { upstreamTasks: [anyTask] });
+    assert.deepEqual(deps.keywordTasks, { anything: "goes" });
+    assert.deepEqual(
+      [...flow.edgesTo(add)].map((e) => [e.key, e.upstreamTask.name]),
+      [["x", "n"]],
+    );
+    assert.deepEqual(flow.constants.get(add), { y: 3 });
+    assert.deepEqual([...flow.edgesTo(sum)].map((e) => [e.key, e.mapped, e.upstreamTask]), [["xs", false, double]]);
+    assert.deepEqual([...flow.edgesTo(double)].map((e) => [e.key, e.mapped]), [["x", true]]);
+    assert.deepEqual([...flow.edgesTo(inc)].map((e) => [e.key, e.mapped, e.flattened]), [["x", true, true]]);
   });
 
   it("carries output types (checked by the compiler; the values match at run time)", async () => {

@@ -70,7 +70,7 @@ describe("isSerializable / checkSerializable", () => {
     assert.match(report.problems[0]!.reason, /^its value travels as an input, but a function \(anonymous\) cannot be cloned$/);
 
     const bound = new Flow("bound");
-    bound.setDependencies(double, { keywordTasks: { x: Symbol("nope") } });
+    bound.setDependencies(double, { keywordTasks: { x: Symbol("nope") as never } });
     bound.addTask(new Parameter("p", { default: new Socket() }));
     const problems = checkSerializable(bound).problems.filter((p) => p.task);
     assert.deepEqual(problems.map((p) => [p.task, p.key]).sort(), [["double", "x"], ["p", "default"]]);

@@ -14,6 +14,7 @@ import { messages } from "../../messages";
 import { classMeta, invalidateClassMeta, METADATA } from "../metadata";
 import type { Task } from "../task";
 import { formatValidationErrors, TaskOptions, TASK_OPTION_NAMES, validateTaskOptions } from "../task-options";
+import { releaseResourceFields } from "./resource";
 
 type TaskClass = abstract new (...args: any[]) => Task<any, any>;
 
@@ -32,6 +33,8 @@ export function TaskConfig(options: TaskOptions): <C extends TaskClass>(target: 
     const Configured = class extends (target as unknown as new (...args: any[]) => Task<any, any> & object as new (...args: any[]) => object) {
       constructor(...args: any[]) {
         super(...args);
+        // Fields compiled with define semantics hide @Resource accessors (see resource.ts).
+        if (classMeta(new.target).resources.length !== 0) releaseResourceFields(this);
         // A configured subclass validates later, when its own fields are set.
         if (classMeta(new.target).validatedBy === Configured) finishConstruction(this as unknown as Task<any, any>, Configured);
       }
