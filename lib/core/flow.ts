@@ -27,6 +27,8 @@ import type { Executor } from "../executors/executor";
 import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
 import { renderFlow, VisualizeOptions } from "./visualize";
+import { Schedule } from "../schedules/schedule";
+import { runOnSchedule, ScheduledRunOptions } from "../schedules/run-on-schedule";
 
 /** A flow state handler: called on every flow state change; may return a replacement state. */
 export type FlowStateHandler = (flow: Flow, oldState: State, newState: State) => State | void | undefined | Promise<State | void | undefined>;
@@ -56,8 +58,8 @@ export interface FlowOptions {
   flowRunName?: ContextTemplate;
   /** Write every task's result (unless the task opts out with `checkpoint: false`). @default false */
   checkpointing?: boolean;
-  /** When the flow should run (used by schedulers; `flow.run` runs once). */
-  schedule?: unknown;
+  /** When the flow should run: `flow.run({ runOnSchedule: true })` follows it (a plain `flow.run()` runs once). */
+  schedule?: Schedule;
 }
 
 /** What `getTasks` filters on (all given filters must match). */
@@ -112,6 +114,9 @@ export class Flow {
     if (typeof name !== "string" || !name) throw new InvalidOptionError(messages.flowNameRequired());
     if (options.stateHandlers !== undefined && (!Array.isArray(options.stateHandlers) || options.stateHandlers.some((h) => typeof h !== "function"))) {
       throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, "stateHandlers", "must be an array of functions"));
+    }
+    if (options.schedule !== undefined && !(options.schedule instanceof Schedule)) {
+      throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, "schedule", "must be a Schedule (e.g. new IntervalSchedule({ interval: 3_600_000 }))"));
     }
     for (const k of ["onFailure", "terminalStateHandler"] as const) {
       if (options[k] !== undefined && typeof options[k] !== "function") {
@@ -605,10 +610,17 @@ export class Flow {
 
   /**
    * Runs the flow to completion (retries included) and returns its final state. Unknown parameters
-   * and missing required ones throw before anything runs.
+   * and missing required ones throw before anything runs. With `runOnSchedule: true`, runs on the
+   * flow's schedule until it ends or `signal` aborts, and returns the last run's state.
    */
-  async run(opts: FlowRunOptions = {}): Promise<State> {
+  async run(opts: FlowRunOptions & ScheduledRunOptions = {}): Promise<State> {
     if (currentFlow() === this) throw new RunError(messages.runInsideBuilder(this.toString()));
+    if (opts.runOnSchedule === true) return runOnSchedule(this, (o) => this.#runOnce(o), opts);
+    return this.#runOnce(opts);
+  }
+
+  /** One flow run: the parameter checks, then the FlowRunner. */
+  #runOnce(opts: FlowRunOptions): Promise<State> {
     const params = this.parameters();
     const given = opts.parameters ?? {};
     const names = new Set([...params].map((p) => p.name));
