@@ -58,3 +58,5 @@ export { isSerializable, checkSerializable, assertSerializable, findFlowModule }
 export type { SerializationReport, SerializationProblem } from "./utilities/serializable";
 export { getLogger, configureLogging, rootLogger } from "./engine/logging";
 export type { LoggingOptions } from "./engine/logging";
+
+export * from "./schedules";

@@ -30,6 +30,8 @@ import type { Result } from "../results/result";
 import { FlowRunner, FlowRunOptions } from "../engine/flow-runner";
 import { renderFlow, renderFlowSvg, VisualizeOptions } from "./visualize";
 import { callerFile, FLOW_BRAND } from "../engine/flow-locator";
+import { Schedule } from "../schedules/schedule";
+import { runOnSchedule, ScheduledRunOptions } from "../schedules/run-on-schedule";
 
 /** A flow state handler: called on every flow state change; may return a replacement state. */
 export type FlowStateHandler = (flow: Flow, oldState: State, newState: State) => State | void | undefined | Promise<State | void | undefined>;
@@ -59,8 +61,8 @@ export interface FlowOptions {
   flowRunName?: ContextTemplate;
   /** Write every task's result (unless the task opts out with `checkpoint: false`). @default false */
   checkpointing?: boolean;
-  /** When the flow should run (used by schedulers; `flow.run` runs once). */
-  schedule?: unknown;
+  /** When the flow should run: `flow.run({ runOnSchedule: true })` follows it (a plain `flow.run()` runs once). */
+  schedule?: Schedule;
   /**
    * The module that exports this flow (an absolute path or a `file:` URL), for executors that run
    * tasks in other threads or processes. @default found by looking for the module that exports it
@@ -124,6 +126,9 @@ export class Flow {
     if (typeof name !== "string" || !name) throw new InvalidOptionError(messages.flowNameRequired());
     if (options.stateHandlers !== undefined && (!Array.isArray(options.stateHandlers) || options.stateHandlers.some((h) => typeof h !== "function"))) {
       throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, "stateHandlers", "must be an array of functions"));
+    }
+    if (options.schedule !== undefined && !(options.schedule instanceof Schedule)) {
+      throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, "schedule", "must be a Schedule (e.g. new IntervalSchedule({ interval: 3_600_000 }))"));
     }
     for (const k of ["onFailure", "terminalStateHandler"] as const) {
       if (options[k] !== undefined && typeof options[k] !== "function") {
@@ -623,10 +628,17 @@ export class Flow {
    * Runs the flow to completion (retries included) and returns its final state. Unknown
    * parameters, missing required ones, and values that are not of their parameter's `type` or
    * fail its `check` reject with a {@link ParameterError} before any task runs; tasks and
-   * `context.parameters` see the converted values.
+   * `context.parameters` see the converted values. With `runOnSchedule: true`, runs on the
+   * flow's schedule until it ends or `signal` aborts, and returns the last run's state.
    */
-  async run(opts: FlowRunOptions = {}): Promise<State> {
+  async run(opts: FlowRunOptions & ScheduledRunOptions = {}): Promise<State> {
     if (currentFlow() === this) throw new RunError(messages.runInsideBuilder(this.toString()));
+    if (opts.runOnSchedule === true) return runOnSchedule(this, (o) => this.#runOnce(o), opts);
+    return this.#runOnce(opts);
+  }
+
+  /** One flow run: the parameter checks, then the FlowRunner. */
+  async #runOnce(opts: FlowRunOptions): Promise<State> {
     const params = this.parameters();
     const given = opts.parameters ?? {};
     const names = new Set([...params].map((p) => p.name));
