@@ -26,6 +26,7 @@ const EXPECTED: Record<string, Array<string | RegExp>> = {
   "context.js": ['"msg":"Hello!"', 'context.get("taskName", "<no task>") = <no task>'],
   "pitfalls-stateful-task.js": ["the copies say [1,1]", /^isSerializable\(<Flow: name="warehouse-query">\) = false$/m],
   "visualize.js": [/^digraph "etl" \{$/m, /^flowchart TB$/m, 'run: <Failed: "Some reference tasks failed.">', "wrote etl.svg and etl-run.svg"],
+  "schedules.js": ["runs of nightly-report, in order: eu x2, us x2, us x2"],
 };
 
 function listSamples(): string[] {
