@@ -60,3 +60,4 @@ export { getLogger, configureLogging, rootLogger } from "./engine/logging";
 export type { LoggingOptions } from "./engine/logging";
 
 export * from "./schedules";
+export type { RunObserver, RunEvent, TaskStateChange, FlowStateChange } from "./engine/observer";

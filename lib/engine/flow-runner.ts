@@ -23,7 +23,8 @@ import { LocalExecutor } from "../executors/local";
 import { MappingError, RunError, TaskNotFoundError } from "../errors";
 import { defaultRunsDir, RunJournal } from "../results/run-journal";
 import { JOURNAL_KEY } from "./persistence";
-import { installLazySignal, RunContext, runWithContext } from "./context";
+import { currentContext, installLazySignal, RunContext, runWithContext } from "./context";
+import { dispatcher, OBSERVE_KEY, type RunObserver } from "./observer";
 import { rootLogger } from "./logging";
 import { planOf, Plan, PlanEdge, PlanNode } from "./plan";
 import {
@@ -60,6 +61,8 @@ export interface FlowRunOptions {
    * The resumed run keeps the same id and journal, and checkpoints.
    */
   resumeFrom?: string;
+  /** Read-only observers of every flow and task state change of the run (see {@link RunObserver}). */
+  observers?: RunObserver[];
 }
 
 /** Options of `FlowRunner.run`. */
@@ -142,11 +145,7 @@ export class FlowRunner {
         return this.#change(state, new Failed({ message, result: states, context: { error: err } }));
       }
       const out = await this.#change(state, final);
-      if (logger.isLevelEnabled("info")) {
-        if (out instanceof Running) logger.info("Flow run RUNNING: terminal tasks are incomplete.");
-        else if (out.isSuccessful()) logger.info("Flow run SUCCESS: all reference tasks succeeded");
-        else logger.info(`Flow run ${out.type.toUpperCase()}: some reference tasks failed.`);
-      }
+      logFlowOutcome(logger, out, plan);
       return out;
     });
   }
@@ -179,7 +178,9 @@ export class FlowRunner {
     const nameTemplate = opts.flowRunName ?? flow.options.flowRunName;
     ctx.flowRunName = nameTemplate ? formatContextTemplate(nameTemplate, ctx) : (userCtx.flowRunName as string | undefined) ?? flowRunId;
     const flowLogger = rootLogger().child({ flow: flow.name, flowRun: ctx.flowRunName });
-    ctx._logInfo = flowLogger.isLevelEnabled("info");
+    ctx._logDebug = flowLogger.isLevelEnabled("debug");
+    const observe = dispatcher(opts.observers ?? [], ctx);
+    if (observe) ctx[OBSERVE_KEY] = observe;
     // Task contexts inherit this one; each gets its own child logger the first time it logs.
     Object.defineProperty(ctx, "logger", {
       enumerable: true,
@@ -229,9 +230,13 @@ export class FlowRunner {
   async #change(oldState: State, newState: State): Promise<State> {
     const flow = this.flow;
     const chain: HandlerChain<Flow> = { own: flow.options.stateHandlers ?? [], onFailure: flow.options.onFailure, runner: this.options.stateHandlers ?? [] };
-    return callStateHandlers(flow, chain, oldState, newState, (err) =>
+    const out = await callStateHandlers(flow, chain, oldState, newState, (err) =>
       new Failed({ message: `Unexpected error while calling flow state handlers: ${(err as Error)?.message ?? String(err)}`, result: err as Error }),
     );
+    const ctx = currentContext();
+    const observe = ctx?.[OBSERVE_KEY] as RunObserver | undefined;
+    if (observe && out !== oldState) observe({ kind: "flow", flowRunId: ctx!.flowRunId ?? "", flow, oldState, newState: out });
+    return out;
   }
 
   /** @internal The TaskRunner for a task (one per task per run). */
@@ -599,6 +604,29 @@ class PlanRun {
       states.set(r.node.task, s ?? new Pending("Task not run."));
     }
     return states;
+  }
+}
+
+/**
+ * The flow run's outcome in the log: `info` when it succeeded (or is still running), `error` when
+ * it failed, naming the reference tasks (or mapped children) that failed.
+ */
+function logFlowOutcome(logger: Logger, out: State, plan: Plan): void {
+  if (out instanceof Running) {
+    if (logger.isLevelEnabled("info")) logger.info("Flow run RUNNING: terminal tasks are incomplete.");
+  } else if (out.isSuccessful()) {
+    if (logger.isLevelEnabled("info")) logger.info(`Flow run SUCCESS: ${out.message === "No reference tasks failed." ? "no reference tasks failed" : "all reference tasks succeeded"}`);
+  } else {
+    const failed: string[] = [];
+    const states = out.result instanceof Map ? (out.result as Map<AnyTask, State>) : undefined;
+    for (const i of plan.reference) {
+      const task = plan.nodes[i]!.task;
+      const s = states?.get(task);
+      if (s instanceof Mapped) s.mapStates.forEach((c, k) => c?.isFailed() && failed.push(`${task.name}[${k}]`));
+      else if (s?.isFailed()) failed.push(task.name);
+    }
+    const which = failed.length > 10 ? `${failed.slice(0, 10).join(", ")} and ${failed.length - 10} more` : failed.join(", ");
+    logger.error(`Flow run ${out.type.toUpperCase()}: ${failed.length ? `failed reference tasks: ${which}` : out.message ?? "some reference tasks failed"}`);
   }
 }
 

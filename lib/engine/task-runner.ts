@@ -32,6 +32,7 @@ import { rootLogger } from "./logging";
 import { beforeRun, needsRecord, recordSuccess, PersistenceContext, usesPersistence } from "./persistence";
 import { describe, LocalTaskRun } from "./task-run";
 import { errorMatches } from "./codec";
+import { OBSERVE_KEY, observeTask } from "./observer";
 import type { FlowRef } from "./flow-locator";
 import { callStateHandlers, isObserved, then, type HandlerChain, type Sync } from "./handlers";
 import { ENDRUN, StateSignal, TRIGGERFAIL } from "./signals";
@@ -134,14 +135,15 @@ export class TaskRunner {
   }
 
   #pipeline(opts: TaskRunOptions, ctx: RunContext): Sync<State> {
-    const info = ctx._logInfo ?? ctx.logger?.isLevelEnabled("info") ?? false;
-    if (info) ctx.logger!.info(`Task '${ctx.taskFullName}': Starting task run...`);
+    const debug = ctx._logDebug ?? ctx.logger?.isLevelEnabled("debug") ?? false;
+    if (debug) ctx.logger!.debug(`Task '${ctx.taskFullName}': Starting task run...`);
     const unexpected = (err: unknown): State =>
       err instanceof ENDRUN
         ? err.state
         : new Failed({ message: `Task '${ctx.taskFullName}': Unexpected error while running task: ${describe(err)}`, result: err as Error });
     const done = (state: State): State => {
-      if (info) ctx.logger!.info(`Task '${ctx.taskFullName}': Finished task run for task with final state: '${state.type}'`);
+      if (debug) ctx.logger!.debug(`Task '${ctx.taskFullName}': Finished task run for task with final state: '${state.type}'`);
+      if (state instanceof Failed || state instanceof Retrying) logOutcome(state, ctx);
       return state;
     };
     let out: Sync<State>;
@@ -207,7 +209,7 @@ export class TaskRunner {
       if (stop) return this.#change(current, stop, ctx);
       // 10. running: only from Pending (a valid Cached state stops here)
       if (!(current instanceof Pending)) return current;
-      if (!isObserved(this.#handlers)) return this.#execute(RUNNING, inputs, persistence, opts, ctx);
+      if (!isObserved(this.#handlers) && ctx[OBSERVE_KEY] === undefined) return this.#execute(RUNNING, inputs, persistence, opts, ctx);
       return then(this.#change(current, new Running(START_MESSAGE), ctx), (running) =>
         running instanceof Running ? this.#execute(running, inputs, persistence, opts, ctx) : running,
       );
@@ -309,14 +311,39 @@ export class TaskRunner {
    */
   #change(oldState: State, newState: State, ctx: RunContext): Sync<State> {
     // Handlers see changes only: a step that keeps its state (a restarted Mapped parent) calls none.
-    if (newState === oldState || !isObserved(this.#handlers)) return newState;
-    return callStateHandlers(this.task, this.#handlers, oldState, newState, (err) => {
+    if (newState === oldState) return newState;
+    if (!isObserved(this.#handlers)) {
+      if (ctx[OBSERVE_KEY] !== undefined) observeTask(ctx, this.task, oldState, newState);
+      return newState;
+    }
+    const out = callStateHandlers(this.task, this.#handlers, oldState, newState, (err) => {
       if (err instanceof StateSignal || err instanceof ENDRUN) return err.state;
-      ctx.logger?.error({ err }, `Task '${ctx.taskFullName}': Unexpected error while calling state handlers: ${describe(err)}`);
-      // As in Prefect (ENDRUN): the run stops here, Failed; no retry, loop or further step.
-      throw new ENDRUN(new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error }));
+      // As in Prefect (ENDRUN): the run stops here, Failed; no retry, loop or further step. The
+      // failure is logged once, with the run's outcome.
+      const failed = new Failed({ message: `Unexpected error while calling state handlers: ${describe(err)}`, result: err as Error });
+      if (ctx[OBSERVE_KEY] !== undefined) observeTask(ctx, this.task, oldState, failed);
+      throw new ENDRUN(failed);
+    });
+    if (ctx[OBSERVE_KEY] === undefined) return out;
+    return then(out, (final) => {
+      observeTask(ctx, this.task, oldState, final);
+      return final;
     });
   }
+}
+
+/**
+ * A failure is logged once, when the run ends: `error` with the error (stack and cause) for a
+ * failed run, `warn` for a trigger that did not pass and for a retry.
+ */
+function logOutcome(state: Failed | Retrying, ctx: RunContext): void {
+  const logger = ctx.logger;
+  if (!logger) return;
+  const name = ctx.taskFullName;
+  const err = state.result instanceof Error ? state.result : undefined;
+  if (state instanceof Retrying) logger.warn({ err }, `Task '${name}': ${state.message ?? "retrying"}`);
+  else if (state instanceof TriggerFailed) logger.warn(`Task '${name}': ${state.message ?? "trigger failed"}`);
+  else logger.error({ err }, `Task '${name}' failed: ${state.message ?? state.type}`);
 }
 
 /**
