@@ -1,7 +1,9 @@
 /**
  * The one error hierarchy of flowsmith. Every error the library throws is a {@link FlowsmithError};
- * each failure has its own class, and `instanceof` keeps working across worker threads and
- * duplicated module copies because it checks a `Symbol.for` brand, not the prototype chain alone.
+ * each failure has its own class. `instanceof` checks a `Symbol.for` brand, not the prototype chain
+ * alone, so it also holds for an error made by another copy of the library. An error that crossed a
+ * thread or process boundary is rebuilt by the codec (engine/codec.ts) with its class, brand,
+ * message, stack and cause, so `instanceof` holds there too.
  * @module
  */
 

@@ -49,6 +49,8 @@ export type { FlowRef } from "./engine/flow-locator";
 export { LocalExecutor } from "./executors/local";
 export { ConcurrentExecutor } from "./executors/concurrent";
 export type { ConcurrentExecutorOptions } from "./executors/concurrent";
+export { WorkerThreadsExecutor } from "./executors/worker-threads";
+export type { WorkerThreadsExecutorOptions } from "./executors/worker-threads";
 
 export * from "./results";
 

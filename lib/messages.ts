@@ -122,6 +122,8 @@ export const messages = {
   slugNotInFlow: (slug: string, flow: string, module: string) => `Flow '${flow}' in ${module} has no task with slug ${q(slug)}`,
   notTransferable: (task: string, what: string, why: string) =>
     `Task '${task}': ${what} cannot be sent to another thread or process: ${why}`,
+  workerThreadFailed: (task: string, why: string) =>
+    `Task '${task}': its worker thread ended while running it (${why}); the pool replaced the thread`,
   standaloneCannotLeave: (task: string) =>
     `Task '${task}' runs outside a flow: only tasks of a flow exported by a module can run in another thread or process`,
   parameterRequired: (name: string) => `Parameter ${q(name)} was required but not provided.`,

@@ -96,17 +96,20 @@ export class FlowRunner {
 
   /** Runs the flow and returns its final state (`result`: a Map of every task to its state). */
   async run(opts: FlowRunnerRunOptions = {}): Promise<State> {
+    const executor: Executor = opts.executor ?? this.flow.options.executor ?? new LocalExecutor();
+    // An executor that runs tasks elsewhere must find the flow there: checked before anything runs.
+    const flowRef = executor.inProcess ? undefined : await flowRefOf(this.flow);
     const ctx = this.#flowContext(opts);
     const logger = ctx.logger as Logger;
     const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
     try {
-      return await this.#run(opts, ctx, logger, journal);
+      return await this.#run(opts, ctx, logger, journal, executor, flowRef);
     } finally {
       journal?.close();
     }
   }
 
-  async #run(opts: FlowRunnerRunOptions, ctx: RunContext, logger: Logger, journal: RunJournal | undefined): Promise<State> {
+  async #run(opts: FlowRunnerRunOptions, ctx: RunContext, logger: Logger, journal: RunJournal | undefined, executor: Executor, flowRef: FlowRef | undefined): Promise<State> {
     const flow = this.flow;
     let state = opts.state ?? new Pending();
     if (state.isFinished()) return state;
@@ -124,16 +127,10 @@ export class FlowRunner {
         for (const t of returnTasks) {
           if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
         }
-        const executor: Executor = opts.executor ?? flow.options.executor ?? new LocalExecutor();
-        // An executor that runs tasks elsewhere must find the flow there: checked before anything runs.
-        const flowRef = executor.inProcess ? undefined : await flowRefOf(flow);
+        // Executors outlive runs (threads and connections are reused); `shutdown()` is their owner's call.
         await executor.start?.();
-        try {
-          const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
-          outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed, flowRef).execute();
-        } finally {
-          await executor.shutdown?.();
-        }
+        const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
+        outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed, flowRef).execute();
         if (outcome.error !== undefined) throw outcome.error;
         final = this.#finalState(plan, outcome.states, returnTasks.map((t) => plan!.indexOf.get(t)!));
       } catch (err) {
@@ -169,6 +166,7 @@ export class FlowRunner {
       scheduledStartTime: new Date(),
       checkpointing: flow.options.checkpointing ?? false,
       ...userCtx,
+      date,
       flowName: flow.name,
       flowRunId,
       parameters,

@@ -100,9 +100,12 @@ export interface Executor {
    * module, and values are never encoded.
    */
   readonly inProcess?: boolean;
-  /** Called once before a flow run uses the executor. */
+  /** Called before each flow run that uses the executor (e.g. to start threads or connect, once). */
   start?(): Promise<void> | void;
-  /** Called once after the flow run; releases threads, connections, ... */
+  /**
+   * Releases threads, connections, ... Executors outlive flow runs (a pool of threads is reused by
+   * every run), so this is the owner's call, never the flow runner's.
+   */
   shutdown?(): Promise<void> | void;
   /**
    * Runs one task run and returns its final state (a task's failure is a state, not a rejection;

@@ -272,7 +272,7 @@ describe("FlowRunner: given task states, constants, parameters", () => {
     assert.ok(statesOf(s).get(c) instanceof Success);
     assert.equal(statesOf(s).get(double)!.result, 10);
     assert.equal(executor.starts, 1);
-    assert.equal(executor.shutdowns, 1);
+    assert.equal(executor.shutdowns, 0, "executors outlive runs: shutdown is their owner's call");
   });
 
   it("plain values bound with call are constants of the task (no node)", async () => {
