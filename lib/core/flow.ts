@@ -61,6 +61,13 @@ export interface FlowOptions {
   flowRunName?: ContextTemplate;
   /** Write every task's result (unless the task opts out with `checkpoint: false`). @default false */
   checkpointing?: boolean;
+  /**
+   * How many times a flow run that ends Failed runs again (same run id, `context.flowRunCount` 2,
+   * 3, ...), reusing every task state that succeeded. @default 0
+   */
+  retries?: number;
+  /** Milliseconds to wait before a flow retry. @default 0 */
+  retryDelay?: number;
   /** When the flow should run: `flow.run({ runOnSchedule: true })` follows it (a plain `flow.run()` runs once). */
   schedule?: Schedule;
   /**
@@ -133,6 +140,12 @@ export class Flow {
     for (const k of ["onFailure", "terminalStateHandler"] as const) {
       if (options[k] !== undefined && typeof options[k] !== "function") {
         throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, k, "must be a function"));
+      }
+    }
+    for (const k of ["retries", "retryDelay"] as const) {
+      const v = options[k];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) {
+        throw new InvalidOptionError(messages.invalidOption(`Flow '${name}'`, k, `must be an integer >= 0 (received ${String(v)})`));
       }
     }
     this.name = name;

@@ -16,6 +16,8 @@ export interface RunContext {
   flowName?: string;
   /** This flow run's id: `flow.run({ runId })`, the run being resumed (`resumeFrom`), or a random UUID. */
   flowRunId?: string;
+  /** 1 on a flow run's first attempt, 2 on its first flow retry (`FlowOptions.retries`), ... */
+  flowRunCount?: number;
   /** This flow run's name: the flow's (or the run's) `flowRunName` template filled in. @default the flowRunId */
   flowRunName?: string;
   /** The run's parameter values by name. */
@@ -92,17 +94,22 @@ export function childContext(parent: RunContext, own: RunContext): RunContext {
   return Object.assign(Object.create(parent) as RunContext, own);
 }
 
+/** @internal The context key of the flow run's cancellation signal. */
+export const RUN_SIGNAL = "_runSignal";
+
 /**
  * @internal Gives every task run under `root` its own `signal`, made the first time the task reads
  * it (most never do). One signal shared by all runs would collect every task's abort listeners
- * (Node warns past 10); a task with a timeout sets its own instead.
+ * (Node warns past 10). It follows the flow run's cancellation signal when there is one; a task
+ * with a timeout sets its own (see {@link taskSignal}).
  */
 export function installLazySignal(root: RunContext): void {
   Object.defineProperty(root, "signal", {
     enumerable: true,
     configurable: true,
     get(this: RunContext) {
-      const signal = new AbortController().signal;
+      const run = this[RUN_SIGNAL] as AbortSignal | undefined;
+      const signal = run ? AbortSignal.any([run]) : new AbortController().signal;
       Object.defineProperty(this, "signal", { value: signal, enumerable: true, configurable: true, writable: true });
       return signal;
     },
@@ -110,6 +117,12 @@ export function installLazySignal(root: RunContext): void {
       Object.defineProperty(this, "signal", { value, enumerable: true, configurable: true, writable: true });
     },
   });
+}
+
+/** @internal A task's signal when it has a timeout: aborted at the timeout, or when the flow run is cancelled. */
+export function taskSignal(ctx: RunContext, timeout: AbortSignal): AbortSignal {
+  const run = ctx[RUN_SIGNAL] as AbortSignal | undefined;
+  return run ? AbortSignal.any([timeout, run]) : timeout;
 }
 
 /** @internal Every key of a context, own and inherited, as a plain object. */

@@ -22,13 +22,13 @@ import { flowRefOf, type FlowRef } from "./flow-locator";
 import { LocalExecutor } from "../executors/local";
 import { MappingError, RunError, TaskNotFoundError } from "../errors";
 import { defaultRunsDir, RunJournal } from "../results/run-journal";
-import { JOURNAL_KEY } from "./persistence";
-import { currentContext, installLazySignal, RunContext, runWithContext } from "./context";
+import { JOURNAL_KEY, RUN_ENDED } from "./persistence";
+import { currentContext, installLazySignal, RUN_SIGNAL, RunContext, runWithContext } from "./context";
 import { dispatcher, OBSERVE_KEY, type RunObserver } from "./observer";
 import { rootLogger } from "./logging";
 import { planOf, Plan, PlanEdge, PlanNode } from "./plan";
 import {
-  Failed, Finished, Mapped, Pending, Running, Scheduled, State, Success,
+  Cancelled, Failed, Finished, Mapped, Pending, Retrying, Running, Scheduled, State, Success,
 } from "./state";
 import { callStateHandlers, type HandlerChain } from "./handlers";
 import { flattenOnce, flattenStates, TaskRunner, type TaskRunOptions } from "./task-runner";
@@ -63,6 +63,17 @@ export interface FlowRunOptions {
   resumeFrom?: string;
   /** Read-only observers of every flow and task state change of the run (see {@link RunObserver}). */
   observers?: RunObserver[];
+  /**
+   * Cancels the run when it aborts: nothing new starts, running tasks see `context.signal` aborted
+   * (tasks in worker threads are stopped), every unfinished task ends `Cancelled` and the flow
+   * ends `Cancelled`. A checkpointing run can be resumed afterwards.
+   */
+  signal?: AbortSignal;
+  /**
+   * At most `n` task runs with tag `tag` in flight at once in this run (`{ db: 2 }`), mapped
+   * children included; a task waiting for a slot stays Pending.
+   */
+  tagLimits?: Record<string, number>;
 }
 
 /** Options of `FlowRunner.run`. */
@@ -118,33 +129,63 @@ export class FlowRunner {
       if (logger.isLevelEnabled("info")) logger.info(`Beginning Flow run for '${flow.name}'`);
       state = await this.#change(state, new Running("Running flow."));
       if (!(state instanceof Running)) return state;
-      let final: State;
-      let plan: Plan | undefined;
-      let outcome: PlanOutcome | undefined;
-      try {
-        plan = planOf(flow);
-        const returnTasks = [...(opts.returnTasks ?? [])];
-        for (const t of returnTasks) {
-          if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
-        }
-        // Executors outlive runs (threads and connections are reused); `shutdown()` is their owner's call.
-        await executor.start?.();
-        const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
-        outcome = await new PlanRun(plan, this, executor, ctx, opts, resumed, flowRef).execute();
-        if (outcome.error !== undefined) throw outcome.error;
-        final = this.#finalState(plan, outcome.states, returnTasks.map((t) => plan!.indexOf.get(t)!));
-      } catch (err) {
-        // An engine error (or a bad argument) still returns every task's state: what ran keeps its
-        // state, the rest are Pending. The error is logged and kept in the state's context.
-        const message = `Unexpected error while running flow: ${(err as Error)?.message ?? String(err)}`;
-        logger.error({ err }, message);
-        const states = outcome?.states ?? new Map([...flow.tasks].map((t) => [t, new Pending("Task not run.")] as const));
-        return this.#change(state, new Failed({ message, result: states, context: { error: err } }));
+      const retries = flow.options.retries ?? 0;
+      let given = opts.taskStates;
+      for (let attempt = 1; ; attempt++) {
+        ctx.flowRunCount = attempt;
+        const { final, plan, retryable } = await this.#attempt(opts, ctx, logger, journal, executor, flowRef, given);
+        const last = !retryable || !(final instanceof Failed) || attempt > retries || opts.signal?.aborted === true;
+        const out = await this.#change(state, last && attempt > 1 ? final.with({ message: `${final.message} (after ${attempt} flow run attempts)` }) : final);
+        if (plan) logFlowOutcome(logger, out, plan);
+        if (last || !(out instanceof Failed)) return out;
+        // Flow retries: the run goes again after the delay, with the same id, reusing every task state
+        // that succeeded (mapped children included), so only what failed or never ran runs again.
+        const delay = flow.options.retryDelay ?? 0;
+        const retrying = await this.#change(out, new Retrying({
+          message: `Retrying flow run (after attempt ${attempt} of ${retries + 1})`,
+          startTime: new Date(Date.now() + delay),
+          runCount: attempt,
+          result: out.result,
+        }));
+        if (!(retrying instanceof Retrying)) return retrying;
+        if (logger.isLevelEnabled("warn")) logger.warn(`${retrying.message}; next attempt in ${delay} ms`);
+        if (!(await sleep(delay, opts.signal))) return this.#change(retrying, cancelledFlow(out.result as Map<AnyTask, State>));
+        state = await this.#change(retrying, new Running("Running flow."));
+        if (!(state instanceof Running)) return state;
+        given = retainedStates(out.result as Map<AnyTask, State>, opts.taskStates);
       }
-      const out = await this.#change(state, final);
-      logFlowOutcome(logger, out, plan);
-      return out;
     });
+  }
+
+  /** One attempt of the run: the plan executed, and the flow state it ends in. */
+  async #attempt(
+    opts: FlowRunnerRunOptions, ctx: RunContext, logger: Logger, journal: RunJournal | undefined, executor: Executor,
+    flowRef: FlowRef | undefined, given: Map<AnyTask, State> | undefined,
+  ): Promise<{ final: State; plan: Plan | undefined; retryable: boolean }> {
+    const flow = this.flow;
+    let plan: Plan | undefined;
+    let outcome: PlanOutcome | undefined;
+    try {
+      plan = planOf(flow);
+      const returnTasks = [...(opts.returnTasks ?? [])];
+      for (const t of returnTasks) {
+        if (!plan.indexOf.has(t)) throw new TaskNotFoundError(`Return task ${t} is not in ${flow}`);
+      }
+      // Executors outlive runs (threads and connections are reused); `shutdown()` is their owner's call.
+      await executor.start?.();
+      const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
+      outcome = await new PlanRun(plan, this, executor, ctx, { ...opts, taskStates: given }, resumed, flowRef).execute();
+      if (outcome.error !== undefined) throw outcome.error;
+      if (outcome.cancelled) return { final: cancelledFlow(outcome.states), plan, retryable: false };
+      return { final: this.#finalState(plan, outcome.states, returnTasks.map((t) => plan!.indexOf.get(t)!)), plan, retryable: true };
+    } catch (err) {
+      // An engine error (or a bad argument) still returns every task's state: what ran keeps its
+      // state, the rest are Pending. The error is logged and kept in the state's context.
+      const message = `Unexpected error while running flow: ${(err as Error)?.message ?? String(err)}`;
+      logger.error({ err }, message);
+      const states = outcome?.states ?? new Map([...flow.tasks].map((t) => [t, new Pending("Task not run.")] as const));
+      return { final: new Failed({ message, result: states, context: { error: err } }), plan: undefined, retryable: false };
+    }
   }
 
   /** The flow run's context: parameters (defaults < context < given), dates, ids, logger, container. */
@@ -172,6 +213,7 @@ export class FlowRunner {
       parameters,
       container: (opts.container ?? rootContainer).createChildContainer(),
     };
+    if (opts.signal) ctx[RUN_SIGNAL] = opts.signal;
     if (ctx.signal === undefined) installLazySignal(ctx);
     const nameTemplate = opts.flowRunName ?? flow.options.flowRunName;
     ctx.flowRunName = nameTemplate ? formatContextTemplate(nameTemplate, ctx) : (userCtx.flowRunName as string | undefined) ?? flowRunId;
@@ -276,12 +318,23 @@ interface Unit {
   readonly run: NodeRun;
   readonly child: ChildRun | undefined;
   state: State;
+  /** The tag-limit slots this unit holds while in flight (see `tagLimits`). */
+  slots?: readonly string[];
+}
+
+/** Units waiting for a tag-limit slot, first come first served (per set of limited tags). */
+interface SlotQueue {
+  readonly tags: readonly string[];
+  readonly units: Unit[];
+  head: number;
 }
 
 /** What a plan run ends with: every task's state, and the engine error that stopped it, if one did. */
 interface PlanOutcome {
   readonly states: Map<AnyTask, State>;
   readonly error?: unknown;
+  /** The run's signal aborted: every unfinished task is Cancelled. */
+  readonly cancelled?: boolean;
 }
 
 /**
@@ -304,6 +357,11 @@ class PlanRun {
   #finished = false;
   #done!: (v: PlanOutcome) => void;
   readonly #max: number;
+  /** Per node: the limited tags its runs take a slot of (undefined when none). */
+  readonly #limitedTags: Array<readonly string[] | undefined> | undefined;
+  readonly #slotsInUse = new Map<string, number>();
+  readonly #slotQueues = new Map<string, SlotQueue>();
+  #onAbort: (() => void) | undefined;
 
   constructor(
     readonly plan: Plan,
@@ -317,6 +375,13 @@ class PlanRun {
     readonly flowRef: FlowRef | undefined,
   ) {
     this.#max = Math.max(1, executor.maxConcurrency);
+    const limits = opts.tagLimits;
+    if (limits && Object.keys(limits).length) {
+      this.#limitedTags = plan.nodes.map((n) => {
+        const tags = [...n.task.tags].filter((t) => limits[t] !== undefined).sort();
+        return tags.length ? tags : undefined;
+      });
+    }
     this.#runs = plan.nodes.map((node) => ({
       node, runner: undefined, state: undefined, pending: node.inEdges.length, given: false, fullySettled: false,
       children: undefined, unsettledChildren: 0, flat: undefined, flatMapped: undefined, hydrated: undefined,
@@ -340,9 +405,37 @@ class PlanRun {
         for (const r of this.#runs) if (!r.given && r.pending === 0) this.#enqueue({ run: r, child: undefined, state: r.state ?? new Pending() });
         // Settling a given task releases its downstream tasks; given ones among them are not queued.
         for (const r of this.#runs) if (r.given) this.#settleParent(r, true);
+        const signal = this.opts.signal;
+        if (signal?.aborted) return this.#cancel();
+        if (signal) signal.addEventListener("abort", (this.#onAbort = () => this.#guard(() => this.#cancel())), { once: true });
         this.#pump();
       });
     });
+  }
+
+  /** Ends the run with `outcome` (once). */
+  #end(outcome: PlanOutcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#onAbort) this.opts.signal!.removeEventListener("abort", this.#onAbort);
+    // Task runs still in flight when a run is cancelled or crashes must not touch its journal.
+    if (outcome.cancelled || outcome.error !== undefined) this.ctx[RUN_ENDED] = true;
+    this.#done(outcome);
+  }
+
+  /**
+   * The run was cancelled: nothing new starts, and every task (and mapped child) that has not
+   * finished ends Cancelled. Task runs in flight see their `context.signal` aborted; executors that
+   * run tasks elsewhere stop them where they are. Their late outcomes are ignored.
+   */
+  #cancel(): void {
+    if (this.#finished) return;
+    const cancelled = () => new Cancelled("Task run cancelled: the flow run was cancelled.");
+    for (const r of this.#runs) {
+      if (r.children) for (const c of r.children) if (!c.state?.isFinished()) c.state = cancelled();
+      if (!r.children && !r.state?.isFinished()) r.state = cancelled();
+    }
+    this.#end({ states: this.#snapshot(), cancelled: true });
   }
 
   /** Runs engine code; an error in it (a bug, never a task's failure) ends the run at once. */
@@ -356,8 +449,7 @@ class PlanRun {
 
   #crash(err: unknown): void {
     if (this.#finished) return;
-    this.#finished = true;
-    this.#done({ states: this.#snapshot(), error: err });
+    this.#end({ states: this.#snapshot(), error: err });
   }
 
   #enqueue(u: Unit): void {
@@ -381,6 +473,7 @@ class PlanRun {
         }
         const u = this.#queue[this.#head]!;
         this.#queue[this.#head++] = undefined as never;
+        if (this.#limitedTags && !u.slots && !this.#takeSlots(u)) continue;
         this.#inFlight++;
         let out: State | Promise<State>;
         try {
@@ -405,8 +498,50 @@ class PlanRun {
       this.#pumping = false;
     }
     if (this.#inFlight === 0 && this.#timers === 0 && this.#head >= this.#queue.length && !this.#finished) {
-      this.#finished = true;
-      this.#done({ states: this.#snapshot() });
+      this.#end({ states: this.#snapshot() });
+    }
+  }
+
+  /**
+   * Takes a slot of every limited tag of the unit's task, or parks the unit (it stays Pending) until
+   * the slots free up. A mapped parent only decides its children: it takes no slot.
+   */
+  #takeSlots(u: Unit): boolean {
+    const tags = this.#limitedTags![u.run.node.index];
+    if (!tags || (u.run.node.mapped && !u.child)) return true;
+    const limits = this.opts.tagLimits!;
+    for (const t of tags) if ((this.#slotsInUse.get(t) ?? 0) >= limits[t]!) {
+      const key = tags.join("\u0000");
+      let q = this.#slotQueues.get(key);
+      if (!q) this.#slotQueues.set(key, (q = { tags, units: [], head: 0 }));
+      q.units.push(u);
+      this.#timers++; // a parked unit keeps the run open
+      return false;
+    }
+    for (const t of tags) this.#slotsInUse.set(t, (this.#slotsInUse.get(t) ?? 0) + 1);
+    u.slots = tags;
+    return true;
+  }
+
+  /** Gives a unit's slots back and queues the parked units that can now have theirs. */
+  #releaseSlots(u: Unit): void {
+    const tags = u.slots!;
+    u.slots = undefined;
+    for (const t of tags) this.#slotsInUse.set(t, this.#slotsInUse.get(t)! - 1);
+    const limits = this.opts.tagLimits!;
+    for (const q of this.#slotQueues.values()) {
+      while (q.head < q.units.length && q.tags.every((t) => (this.#slotsInUse.get(t) ?? 0) < limits[t]!)) {
+        const next = q.units[q.head]!;
+        q.units[q.head++] = undefined as never;
+        for (const t of q.tags) this.#slotsInUse.set(t, (this.#slotsInUse.get(t) ?? 0) + 1);
+        next.slots = q.tags;
+        this.#timers--;
+        this.#enqueue(next);
+      }
+      if (q.head > 1024 && q.head === q.units.length) {
+        q.units.length = 0;
+        q.head = 0;
+      }
     }
   }
 
@@ -458,8 +593,9 @@ class PlanRun {
 
   /** A unit finished its run: record the state, then release, retry later, or wait. */
   #completed(u: Unit, state: State): void {
-    if (this.#finished) return; // a late unit of a run an engine error already ended
+    if (this.#finished) return; // a late unit of a run that already ended (an engine error, a cancel)
     this.#inFlight--;
+    if (u.slots) this.#releaseSlots(u);
     const r = u.run;
     if (u.child) u.child.state = state;
     else r.state = state;
@@ -605,12 +741,49 @@ class PlanRun {
   }
 }
 
+/** The state of a cancelled flow run. */
+function cancelledFlow(states: Map<AnyTask, State>): Cancelled {
+  return new Cancelled({ message: "Flow run cancelled.", result: states });
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * What a flow retry starts from: the given states, then every task state of the failed attempt
+ * that succeeded. A Mapped task keeps its successful children; the others run again.
+ */
+function retainedStates(previous: Map<AnyTask, State>, given: Map<AnyTask, State> | undefined): Map<AnyTask, State> {
+  const out = new Map(given ?? []);
+  for (const [task, s] of previous) {
+    if (s instanceof Mapped) {
+      out.set(task, new Mapped({ message: s.message, nMapStates: s.mapStates.length, mapStates: s.mapStates.map((c) => (c.isSuccessful() ? c : new Pending())) }));
+    } else if (s.isSuccessful()) out.set(task, s);
+    else out.delete(task);
+  }
+  return out;
+}
+
 /**
  * The flow run's outcome in the log: `info` when it succeeded (or is still running), `error` when
  * it failed, naming the reference tasks (or mapped children) that failed.
  */
 function logFlowOutcome(logger: Logger, out: State, plan: Plan): void {
-  if (out instanceof Running) {
+  if (out instanceof Cancelled) {
+    logger.warn("Flow run CANCELLED");
+  } else if (out instanceof Running) {
     if (logger.isLevelEnabled("info")) logger.info("Flow run RUNNING: terminal tasks are incomplete.");
   } else if (out.isSuccessful()) {
     if (logger.isLevelEnabled("info")) logger.info(`Flow run SUCCESS: ${out.message === "No reference tasks failed." ? "no reference tasks failed" : "all reference tasks succeeded"}`);

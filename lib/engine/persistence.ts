@@ -40,6 +40,8 @@ export function clearMemoryCaches(): void {
 
 /** The context key under which a flow run keeps its journal. */
 export const JOURNAL_KEY = "_journal";
+/** Set on a flow run's context when the run has ended (cancelled, or stopped by an engine error). */
+export const RUN_ENDED = "_runEnded";
 
 /** Whether a run of `task` with `state` needs the persistence steps at all (the hot path skips them). */
 export function usesPersistence(task: AnyTask, state: State, ctx: RunContext): boolean {
@@ -184,7 +186,8 @@ export async function recordSuccess(state: Success, p: PersistenceContext): Prom
   const { task, ctx } = p;
   const key = cacheKeyOf(p);
   const journal = ctx[JOURNAL_KEY] as RunJournal | undefined;
-  const journaled = journal !== undefined && task.checkpoint !== false;
+  // A task that finishes after its run ended (a cancelled run) is not journaled: the journal is closed.
+  const journaled = journal !== undefined && task.checkpoint !== false && ctx[RUN_ENDED] !== true;
   if (key === undefined && !journaled) return state;
   let value: unknown;
   try {

@@ -23,7 +23,7 @@ import { messages } from "../messages";
 import type { Result } from "../results/result";
 import type { Serializer } from "../results/serializers";
 import { decodeState, decodeValue, encodeState, encodeValue, TRANSPORT_SERIALIZER } from "./codec";
-import { installLazySignal, runWithContext, type RunContext } from "./context";
+import { installLazySignal, RUN_SIGNAL, runWithContext, taskSignal, type RunContext } from "./context";
 import { resolveTask, type FlowRef } from "./flow-locator";
 import { redirectStdoutOfLoggingTasks, rootLogger } from "./logging";
 import { resultOfTask, usesPersistence, writeResult, type PersistenceContext } from "./persistence";
@@ -54,7 +54,7 @@ function callRun(task: AnyTask, inputs: Record<string, unknown>, ctx: RunContext
   let controller: AbortController | undefined;
   if (timeout !== undefined) {
     controller = new AbortController();
-    ctx.signal = controller.signal;
+    ctx.signal = taskSignal(ctx, controller.signal);
   }
   if (task.logStdout) {
     ctx._logStdout = true;
@@ -118,7 +118,7 @@ export function transportSerializer(task: AnyTask, flowResult: Result | undefine
  * services), so they never travel as values.
  */
 const REBUILT_KEYS = new Set([
-  "flowName", "flowRunId", "flowRunName", "parameters", "checkpointing", "taskName", "taskFullName", "taskRunId",
+  "flowName", "flowRunId", "flowRunName", "flowRunCount", "parameters", "checkpointing", "taskName", "taskFullName", "taskRunId",
   "taskRunName", "taskSlug", "taskTags", "mapIndex", "taskRunCount", "taskLoopCount", "taskLoopResult", "resume",
   "date", "today", "yesterday", "tomorrow", "todayNodash", "yesterdayNodash", "tomorrowNodash", "scheduledStartTime",
   "logger", "signal", "container",
@@ -129,6 +129,7 @@ export class LocalTaskRun implements TaskRun {
   readonly slug: string;
   readonly mapIndex: number | undefined;
   readonly fullName: string;
+  readonly signal: AbortSignal | undefined;
 
   constructor(
     readonly task: AnyTask,
@@ -142,6 +143,7 @@ export class LocalTaskRun implements TaskRun {
     this.slug = ctx.taskSlug ?? task.name;
     this.mapIndex = ctx.mapIndex;
     this.fullName = ctx.taskFullName ?? task.name;
+    this.signal = ctx[RUN_SIGNAL] as AbortSignal | undefined;
   }
 
   runHere(): Sync<State> {
@@ -172,6 +174,7 @@ export class LocalTaskRun implements TaskRun {
       flowName: ctx.flowName,
       flowRunId: ctx.flowRunId,
       flowRunName: ctx.flowRunName,
+      flowRunCount: ctx.flowRunCount,
       taskRunId: ctx.taskRunId ?? randomUUID(),
       taskRunName: ctx.taskRunName,
       mapIndex: ctx.mapIndex,
@@ -259,6 +262,7 @@ function contextFromFacts(request: TaskRunRequest, flow: Flow, task: AnyTask, se
     flowName: f.flowName ?? flow.name,
     flowRunId: f.flowRunId,
     flowRunName: f.flowRunName,
+    flowRunCount: f.flowRunCount,
     parameters: values.parameters,
     checkpointing: f.checkpointing,
     scheduledStartTime: f.scheduledStartTime === undefined ? undefined : new Date(f.scheduledStartTime),

@@ -23,6 +23,7 @@ export interface ContextFacts {
   readonly flowName: string | undefined;
   readonly flowRunId: string | undefined;
   readonly flowRunName: string | undefined;
+  readonly flowRunCount: number | undefined;
   readonly taskRunId: string;
   readonly taskRunName: string | undefined;
   readonly mapIndex: number | undefined;
@@ -78,6 +79,8 @@ export interface TaskRun {
   readonly mapIndex: number | undefined;
   /** `name`, or `name[i]` for a mapped child. */
   readonly fullName: string;
+  /** Aborted when the flow run is cancelled: an executor stops the task run where it is. */
+  readonly signal: AbortSignal | undefined;
   /** Runs the task run in this process (synchronously for a synchronous task). */
   runHere(): MaybePromise<State>;
   /**

@@ -17,7 +17,7 @@ import pino from "pino";
 import { ExecutorError, InvalidOptionError } from "../errors";
 import { rootLogger } from "../engine/logging";
 import { timedOut } from "../engine/task-run";
-import type { State } from "../engine/state";
+import { Cancelled, type State } from "../engine/state";
 import type { Executor, TaskRun, TaskRunReply, TaskRunRequest } from "./executor";
 import { messages } from "../messages";
 
@@ -86,10 +86,13 @@ export class WorkerThreadsExecutor implements Executor {
     const timeout = run.task.timeout;
     const abort = timeout === undefined ? undefined : new AbortController();
     const timer = abort ? setTimeout(() => abort.abort(), timeout! + this.#grace) : undefined;
+    // A cancelled flow run ends the thread running the task.
+    const signal = abort && run.signal ? AbortSignal.any([abort.signal, run.signal]) : abort?.signal ?? run.signal;
     try {
-      const reply = await pool.run(request, { signal: abort?.signal, transferList: transferables(request) });
+      const reply = await pool.run(request, { signal, transferList: transferables(request) });
       return run.accept(reply);
     } catch (err) {
+      if (run.signal?.aborted) return new Cancelled("Task run cancelled: the flow run was cancelled.");
       if (abort?.signal.aborted) return timedOut(run.fullName, timeout!);
       throw new ExecutorError(messages.workerThreadFailed(run.fullName, (err as Error)?.message ?? String(err)), { cause: err });
     } finally {
