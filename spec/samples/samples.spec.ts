@@ -27,6 +27,12 @@ const EXPECTED: Record<string, Array<string | RegExp>> = {
   "pitfalls-stateful-task.js": ["the copies say [1,1]", /^isSerializable\(<Flow: name="warehouse-query">\) = false$/m],
   "visualize.js": [/^digraph "etl" \{$/m, /^flowchart TB$/m, 'run: <Failed: "Some reference tasks failed.">', "wrote etl.svg and etl-run.svg"],
   "schedules.js": ["runs of nightly-report, in order: eu x2, us x2, us x2"],
+  "run-control.js": [
+    "flow retries: Success (All reference tasks succeeded. (after 2 flow run attempts)); loaded 3 rows on attempt 2; extract ran 1 time(s)",
+    "tag limits: Success; 12 queries, at most 3 in flight at once",
+    /^cancel: Cancelled; [1-7] of 8 pages fetched before the cancel$/m,
+    "resume: Success; 8 pages, 8 fetches in all (none twice)",
+  ],
 };
 
 function listSamples(): string[] {
