@@ -10,6 +10,7 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
 import { container as rootContainer, DependencyContainer } from "tsyringe";
 import type { Logger } from "pino";
 import type { Edge } from "../core/edge";
@@ -174,6 +175,7 @@ export class FlowRunner {
       // Executors outlive runs (threads and connections are reused); `shutdown()` is their owner's call.
       await executor.start?.();
       const resumed = opts.resumeFrom !== undefined && journal ? resumedStates(journal) : undefined;
+      if (resumed && ctx.flowRunCount === 1) warnIgnoredParameters(flow, resumed, opts.parameters, logger);
       outcome = await new PlanRun(plan, this, executor, ctx, { ...opts, taskStates: given }, resumed, flowRef).execute();
       if (outcome.error !== undefined) throw outcome.error;
       if (outcome.cancelled) return { final: cancelledFlow(outcome.states), plan, retryable: false };
@@ -738,6 +740,17 @@ class PlanRun {
       states.set(r.node.task, s ?? new Pending("Task not run."));
     }
     return states;
+  }
+}
+
+/** A resumed run keeps the parameter values it journaled: a different value given now is ignored, and said so. */
+function warnIgnoredParameters(flow: Flow, resumed: Map<string, State>, given: Record<string, unknown> | undefined, logger: Logger): void {
+  if (!given) return;
+  for (const p of flow.parameters()) {
+    const kept = resumed.get(flow.slugOf(p));
+    if (kept && Object.prototype.hasOwnProperty.call(given, p.name) && !isDeepStrictEqual(kept.result, given[p.name])) {
+      logger.warn(`Parameter '${p.name}': the resumed run keeps its journaled value ${JSON.stringify(kept.result)}; the value given now (${JSON.stringify(given[p.name])}) is ignored`);
+    }
   }
 }
 
